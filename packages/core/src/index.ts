@@ -1,0 +1,12 @@
+export * from './dates.ts';
+export * from './engine/assess.ts';
+export * from './engine/batch.ts';
+export { CompactFacts, FactsError, type Facts, readFacts } from './engine/facts.ts';
+export * from './engine/refund.ts';
+export * from './engine/why.ts';
+export * from './groups.ts';
+export * from './id-number.ts';
+export * from './money.ts';
+export * from './policy/explain.ts';
+export * from './policy/load.ts';
+export * from './policy/schema.ts';

@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['packages/*/test/**/*.test.ts'],
+    // The CLI tests spawn Node processes; give them room on a 2-core machine.
+    testTimeout: 30_000,
+  },
+});
