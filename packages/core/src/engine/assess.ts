@@ -20,6 +20,8 @@ export interface AppliedRule {
   readonly text: string;
   /** The clause text quoted from the notice (or canbao's stated reading). */
   readonly quote: string;
+  /** The keys of the cited clauses in the policy file's `clauses` table. */
+  readonly clauses: readonly string[];
 }
 
 export interface NotSpecified {
@@ -321,11 +323,12 @@ export function refs(policy: Policy, cite: readonly string[]): string {
   return unique(cite.map((key) => policy.clauses[key]?.ref ?? key)).join('；');
 }
 
-function rule(policy: Policy, id: string, cite: readonly string[], text: string): AppliedRule {
+export function rule(policy: Policy, id: string, cite: readonly string[], text: string): AppliedRule {
   return {
     id,
     cite: refs(policy, cite),
     text,
     quote: unique(cite.map((key) => policy.clauses[key]?.text ?? '')).join(' '),
+    clauses: unique(cite),
   };
 }

@@ -49,6 +49,7 @@ export interface CompiledPolicy {
   readonly newbornNextDay: boolean;
   readonly newbornYearOffsets: readonly number[] | null;
   readonly exemptMask: number;
+  readonly exemptNewborns: boolean;
   /** Tables over [tableBase, benefitEndDay + 1]. */
   readonly tableBase: number;
   readonly nextMonthFirst: Int32Array;
@@ -157,6 +158,7 @@ function build(policy: Policy): CompiledPolicy {
     newbornNextDay: policy.newborn.otherwise.rule === 'next_day',
     newbornYearOffsets: policy.newborn.yearChoice ? policy.newborn.yearChoice.yearsAfterBirth : null,
     exemptMask: policy.waiting ? groupMask(policy.waiting.exemptGroups) : 0,
+    exemptNewborns: policy.waiting ? policy.waiting.exemptNewborns : false,
     tableBase,
     nextMonthFirst,
     plusMonths,

@@ -120,7 +120,7 @@ function startAfter(c: CompiledPolicy, rule: StartRule, paid: number, f: Compact
       return waitFrom(c, paid, rule.months);
     case 'national_waiting':
       // Special groups the layer exempts have no waiting period: from the day after payment.
-      if ((f.groupMask & c.exemptMask) !== 0) return paid + 1;
+      if ((f.groupMask & c.exemptMask) !== 0 || (c.exemptNewborns && f.birthDay >= c.newbornFromDay)) return paid + 1;
       d.waitMonths = nationalWaitMonths(c, f, true);
       return waitFrom(c, paid, d.waitMonths);
   }

@@ -6,7 +6,7 @@
 import { compareDates, type PlainDate, parseDate } from '../dates.ts';
 import { type Fen, fen } from '../money.ts';
 import type { Policy, RefundReason } from '../policy/schema.ts';
-import { refs } from './assess.ts';
+import { type AppliedRule, rule } from './assess.ts';
 import { FactsError } from './facts.ts';
 
 export const REFUND_REASONS: Readonly<Record<RefundReason, string>> = {
@@ -35,7 +35,7 @@ export interface RefundDecision {
   readonly amount: Fen;
   /** Whether the enrollment is terminated with the refund. */
   readonly terminate: boolean;
-  readonly rule: { readonly id: string; readonly cite: string; readonly text: string };
+  readonly rule: AppliedRule;
 }
 
 export function canRefund(policy: Policy, enrollment: RefundEnrollment, request: RefundRequest): RefundDecision {
@@ -60,11 +60,12 @@ export function canRefund(policy: Policy, enrollment: RefundEnrollment, request:
       decision: r.decision,
       amount: fen(approve ? enrollment.paidFen : 0),
       terminate: r.terminate,
-      rule: {
-        id: `refund:${r.id}`,
-        cite: refs(policy, r.cite),
-        text: `${reasonText}，${before ? `待遇期开始（${benefitStart}）前申请` : `待遇期开始（${benefitStart}）后申请`}：${r.label}`,
-      },
+      rule: rule(
+        policy,
+        `refund:${r.id}`,
+        r.cite,
+        `${reasonText}，${before ? `待遇期开始（${benefitStart}）前申请` : `待遇期开始（${benefitStart}）后申请`}：${r.label}`,
+      ),
     };
   }
   const o = policy.refunds.otherwise;
@@ -72,7 +73,7 @@ export function canRefund(policy: Policy, enrollment: RefundEnrollment, request:
     decision: 'not_specified',
     amount: fen(0),
     terminate: false,
-    rule: { id: 'refund:not-specified', cite: refs(policy, o.cite), text: `${reasonText}：${o.reason}，本政策未规定` },
+    rule: rule(policy, 'refund:not-specified', o.cite, `${reasonText}：${o.reason}，本政策未规定`),
   };
 }
 

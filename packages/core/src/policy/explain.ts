@@ -14,7 +14,10 @@ export interface PolicyEntry {
   readonly key: string;
   readonly section: string;
   readonly text: string;
+  /** The clause refs in the notice's numbering. */
   readonly cite: string;
+  /** The keys of the cited clauses in the policy file's `clauses` table. */
+  readonly clauses: readonly string[];
 }
 
 const yuan = (amount: number) => `${formatYuan(amount as Fen)} 元`;
@@ -69,16 +72,23 @@ function describeSubsidy(rule: SubsidyRule, standardFen: number): string {
 export function describePolicy(p: Policy): PolicyEntry[] {
   const out: PolicyEntry[] = [];
   const add = (key: string, section: string, text: string, cite: readonly string[]) =>
-    out.push({ key, section, text, cite: refs(p, cite) });
+    out.push({ key, section, text, cite: refs(p, cite), clauses: [...new Set(cite)] });
   const src = p.source;
   out.push({
     key: 'source',
     section: '文件',
-    text: `${src.title}${src.documentNumber ? `（${src.documentNumber}）` : ''}，${src.issuer}，${src.date}`,
+    text: `${src.title}${src.documentNumber ? `（${src.documentNumber}）` : ''}，${src.issuer}，${src.date ?? '未载明印发日期'}`,
     cite: '',
+    clauses: [],
   });
-  out.push({ key: 'region', section: '文件', text: `${p.region.name}（${p.region.code}）`, cite: '' });
-  out.push({ key: 'years', section: '文件', text: `征缴年度 ${p.campaignYear}，待遇年度 ${p.benefitYear}`, cite: '' });
+  out.push({ key: 'region', section: '文件', text: `${p.region.name}（${p.region.code}）`, cite: '', clauses: [] });
+  out.push({
+    key: 'years',
+    section: '文件',
+    text: `征缴年度 ${p.campaignYear}，待遇年度 ${p.benefitYear}`,
+    cite: '',
+    clauses: [],
+  });
 
   add('standard.individual', '缴费标准', `个人缴费标准 ${yuan(p.standard.individual)}`, p.standard.cite);
   const fin = p.standard.financing;
@@ -163,6 +173,15 @@ export function describePolicy(p: Policy): PolicyEntry[] {
       const fines = s.lastThree.fines.length ? `；罚款 ${s.lastThree.fines.map(yuan).join('、')}` : '';
       add(`incentive.${s.id}`, '奖惩', `${s.by} 前：${required}${tiers || '无奖励'}；后三名：${s.lastThree.consequence}${fines}`, s.cite);
     }
+  }
+  for (const ch of p.channels) add(`channel.${ch.channel}`, '缴费渠道', ch.label, ch.cite);
+  for (const d of p.deadlines) {
+    add(`deadline.${d.kind}`, '时间节点', `${d.label}：${d.date ?? `每月 ${d.dayOfMonth} 日前`}`, d.cite);
+  }
+  if (p.screening) {
+    const s = p.screening;
+    const flags = [`${s.flagAgeAtLeast} 岁以上`, ...s.flagGroups.map(groupLabel)].join('、');
+    add('screening', '排查', `${s.from} 至 ${s.to}：与前 ${s.previousYears} 个年度参保信息及户籍人口比对，重点标注${flags}`, s.cite);
   }
   return out;
 }

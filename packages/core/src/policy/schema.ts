@@ -69,7 +69,8 @@ const source = z.strictObject({
   title: text,
   documentNumber: text.nullable(),
   issuer: text,
-  date,
+  /** Null where the notice carries no date. */
+  date: date.nullable(),
   /** The notice's text, stored under policies/notices/. */
   notice: text,
 });
@@ -180,6 +181,42 @@ const taskTable = z.strictObject({
   cite,
 });
 
+/** Dates the campaign runs by (department lists, transfers, reports): what reminders and reports use. */
+const deadline = z
+  .strictObject({
+    id: ruleId,
+    kind: z.enum([
+      'roster_publication',
+      'subsidy_list_submission',
+      'subsidy_list_additions',
+      'subsidy_transfer',
+      'department_monthly_update',
+      'student_report',
+    ]),
+    label: text,
+    date: date.nullable(),
+    /** For a monthly deadline: the day of each month. */
+    dayOfMonth: z.number().int().min(1).max(31).nullable(),
+    cite,
+  })
+  .refine((d) => (d.date === null) !== (d.dayOfMonth === null), '应填写 date 或 dayOfMonth 其中之一');
+
+const screening = z.strictObject({
+  from: date,
+  to: date,
+  /** Compare with this many previous years' enrollment, and the household register. */
+  previousYears: z.number().int().min(0),
+  flagAgeAtLeast: z.number().int().min(0),
+  flagGroups: z.array(group),
+  cite,
+});
+
+const channel = z.strictObject({
+  channel: z.enum(['online', 'bank_withholding', 'cash_collection', 'tax_hall', 'bank_counter', 'pos', 'school']),
+  label: text,
+  cite,
+});
+
 const incentiveStage = z.strictObject({
   id: ruleId,
   by: date,
@@ -243,6 +280,8 @@ export const localFileSchema = z.strictObject({
     end: date,
     cite,
     extensions: z.array(z.strictObject({ id: ruleId, groups, until: date, label: text, cite })),
+    /** Present when the notice requires a household to pay for all its members at once (整户缴费). */
+    wholeHousehold: z.strictObject({ label: text, cite }).nullable(),
   }),
   eligibility: z.strictObject({ admit: z.array(admitRule).min(1), exclude: z.array(excludeRule) }),
   subsidies: z.strictObject({
@@ -272,6 +311,9 @@ export const localFileSchema = z.strictObject({
   targets: z.array(target),
   taskTable: taskTable.nullable(),
   incentives: incentives.nullable(),
+  channels: z.array(channel),
+  deadlines: z.array(deadline),
+  screening: screening.nullable(),
 });
 
 export type LayerFile = z.infer<typeof layerFileSchema>;

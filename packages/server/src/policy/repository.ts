@@ -64,7 +64,9 @@ export function loadPolicy(ref: string, dir = policiesDir()): Policy {
   const hash = createHash('sha256').update(text);
   let layer: LayerFile | null = null;
   if (file.inherits) {
-    const layerPath = join(dirname(path), `${file.inherits}.yaml`);
+    // A layer stands beside the local file, or in the policies folder (for files kept elsewhere).
+    const besides = join(dirname(path), `${file.inherits}.yaml`);
+    const layerPath = existsSync(besides) ? besides : join(dir, `${file.inherits}.yaml`);
     const loaded = readPolicyFile(layerPath);
     if (loaded.file.kind !== 'layer') {
       throw new PolicyLoadError([
