@@ -30,8 +30,12 @@ describe.each(caseFiles.map((f) => [f.policyId, f] as const))('policy %s', (_id,
 
   it('quotes every notice clause verbatim from the stored notice', () => {
     const quotes = Object.entries(policy.clauses).filter(([, clause]) => clause.kind === 'notice');
-    const notice = quotes.length ? squash(readFileSync(join(policiesDir(), 'notices', policy.source.notice), 'utf8')) : '';
-    const misquoted = quotes.filter(([, clause]) => !notice.includes(squash(clause.text))).map(([key]) => key);
+    const notice = quotes.length
+      ? squash(readFileSync(join(policiesDir(), 'notices', policy.source.notice), 'utf8'))
+      : '';
+    const misquoted = quotes
+      .filter(([, clause]) => !notice.includes(squash(clause.text)))
+      .map(([key]) => key);
     expect(misquoted).toEqual([]);
   });
 

@@ -29,7 +29,14 @@ const assessCase = z.strictObject({
     standard: money.optional(),
     pays: money.optional(),
     subsidies: z
-      .array(z.strictObject({ group: z.string(), funder: z.string(), amount: money, mode: z.enum(['direct', 'refund_later']) }))
+      .array(
+        z.strictObject({
+          group: z.string(),
+          funder: z.string(),
+          amount: money,
+          mode: z.enum(['direct', 'refund_later']),
+        }),
+      )
       .optional(),
     refundLater: money.optional(),
     benefitStart: dateOrNull.optional(),
@@ -118,7 +125,8 @@ export function runCase(policy: Policy, c: PolicyCase): CaseOutcome {
   const failures: string[] = [];
   if ('explain' in c) {
     const entries = describePolicy(policy).filter((e) => e.key === c.explain.key);
-    if (entries.length === 0) return { clauses: [], failures: [`no rule described under key ${c.explain.key}`] };
+    if (entries.length === 0)
+      return { clauses: [], failures: [`no rule described under key ${c.explain.key}`] };
     const text = entries.map((e) => e.text).join('；');
     for (const piece of c.explain.contains) {
       if (!text.includes(piece)) failures.push(`${c.explain.key}: "${text}" does not contain "${piece}"`);
@@ -140,7 +148,10 @@ export function runCase(policy: Policy, c: PolicyCase): CaseOutcome {
   if ('error' in c) {
     try {
       const a = assess(policy, c.facts);
-      return { clauses: [], failures: [`expected a FactsError on ${c.error.field}, got an assessment: ${a.why}`] };
+      return {
+        clauses: [],
+        failures: [`expected a FactsError on ${c.error.field}, got an assessment: ${a.why}`],
+      };
     } catch (error) {
       if (!(error instanceof FactsError)) throw error;
       compare(failures, 'error.field', error.field, c.error.field);
@@ -162,11 +173,16 @@ export function runCase(policy: Policy, c: PolicyCase): CaseOutcome {
   compare(failures, 'benefitStart', a.benefitStart, x.benefitStart);
   compare(failures, 'benefitEnd', a.benefitEnd, x.benefitEnd);
   compare(failures, 'reasons', a.reasons?.map((r) => r.code) ?? [], x.reasons);
-  compare(failures, 'notSpecified', a.notSpecified.map((n) => n.topic), x.notSpecified);
+  compare(
+    failures,
+    'notSpecified',
+    a.notSpecified.map((n) => n.topic),
+    x.notSpecified,
+  );
   compare(failures, 'why', a.why, x.why);
   for (const id of x.rules ?? []) {
-    if (!a.rules.some((r) => r.id === id)) failures.push(`rules: ${id} not applied (applied: ${a.rules.map((r) => r.id).join(', ')})`);
+    if (!a.rules.some((r) => r.id === id))
+      failures.push(`rules: ${id} not applied (applied: ${a.rules.map((r) => r.id).join(', ')})`);
   }
   return { clauses: a.rules.flatMap((r) => r.clauses), failures };
 }
-

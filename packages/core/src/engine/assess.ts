@@ -104,7 +104,11 @@ function fillAmounts(c: CompiledPolicy, d: Decision): void {
     if (s.refundLater) d.refundLaterFen = s.amountFen;
     else d.paysFen = c.standardFen - s.amountFen;
   }
-  if (d.timing === Timing.IN_PERIOD || d.timing === Timing.ASSUMED_IN_PERIOD || d.timing === Timing.EXTENSION) {
+  if (
+    d.timing === Timing.IN_PERIOD ||
+    d.timing === Timing.ASSUMED_IN_PERIOD ||
+    d.timing === Timing.EXTENSION
+  ) {
     if (d.waitMonths === 0) d.benefitStartDay = c.benefitStartDay;
   }
 }
@@ -132,7 +136,11 @@ function present(
     }
   } else if (d.verdict === Verdict.NOT_ADMITTED) {
     const labels = p.eligibility.admit.map((r) => r.label).join('；');
-    cited('eligibility:not-admitted', unique(p.eligibility.admit.flatMap((r) => r.cite)), `不在参保范围内。参保范围：${labels}`);
+    cited(
+      'eligibility:not-admitted',
+      unique(p.eligibility.admit.flatMap((r) => r.cite)),
+      `不在参保范围内。参保范围：${labels}`,
+    );
     reasons.push({ code: 'not-admitted', text: `不在参保范围内（${labels}）` });
   } else {
     const r = p.eligibility.admit[d.ruleIndex];
@@ -158,7 +166,10 @@ function present(
   if (failure) {
     const text = failure(c);
     reasons.push({ code: VERDICT_CODES[d.verdict] as string, text });
-    const cite = d.verdict === Verdict.NEWBORN_OTHER_YEAR && p.newborn.yearChoice ? p.newborn.yearChoice.cite : p.benefitPeriod.cite;
+    const cite =
+      d.verdict === Verdict.NEWBORN_OTHER_YEAR && p.newborn.yearChoice
+        ? p.newborn.yearChoice.cite
+        : p.benefitPeriod.cite;
     cited(`eligibility:${VERDICT_CODES[d.verdict]}`, cite, text);
   }
 
@@ -188,9 +199,12 @@ const VERDICT_CODES: Record<number, string> = {
 
 const FAILURES: Record<number, (c: CompiledPolicy) => string> = {
   [Verdict.PAID_BEFORE_COLLECTION]: (c) => `缴费日期早于集中参保期开始日 ${c.policy.collection.start}`,
-  [Verdict.PAID_AFTER_BENEFIT_END]: (c) => `缴费日期晚于待遇期结束日 ${c.policy.benefitPeriod.end}，本年度已无法参保`,
-  [Verdict.NEWBORN_OTHER_YEAR]: (c) => `父母选择的参保年度不是 ${c.policy.benefitYear} 年度，应适用所选年度的政策`,
-  [Verdict.START_AFTER_BENEFIT_END]: (c) => `待遇起始日将晚于待遇期结束日 ${c.policy.benefitPeriod.end}，本年度无法享受待遇`,
+  [Verdict.PAID_AFTER_BENEFIT_END]: (c) =>
+    `缴费日期晚于待遇期结束日 ${c.policy.benefitPeriod.end}，本年度已无法参保`,
+  [Verdict.NEWBORN_OTHER_YEAR]: (c) =>
+    `父母选择的参保年度不是 ${c.policy.benefitYear} 年度，应适用所选年度的政策`,
+  [Verdict.START_AFTER_BENEFIT_END]: (c) =>
+    `待遇起始日将晚于待遇期结束日 ${c.policy.benefitPeriod.end}，本年度无法享受待遇`,
 };
 
 type Cite = (id: string, cite: readonly string[], text: string) => void;
@@ -204,11 +218,20 @@ function presentSubsidies(
   notSpecified: NotSpecified[],
 ): void {
   const p = c.policy;
-  const matching = p.subsidies.rules.filter((r, i) => c.subsidies.some((s) => s.index === i && (s.mask & mask) !== 0));
+  const matching = p.subsidies.rules.filter((_, i) =>
+    c.subsidies.some((s) => s.index === i && (s.mask & mask) !== 0),
+  );
   const chosen = p.subsidies.rules[d.subsidyIndex];
   if (chosen) {
-    const group = chosen.groups.find((g) => groupsOfMask(mask).includes(g)) ?? (chosen.groups[0] as GroupCode);
-    out.push({ group, funder: chosen.funder, amount: d.subsidyFen as Fen, mode: chosen.mode, rule: chosen.id });
+    const group =
+      chosen.groups.find((g) => groupsOfMask(mask).includes(g)) ?? (chosen.groups[0] as GroupCode);
+    out.push({
+      group,
+      funder: chosen.funder,
+      amount: d.subsidyFen as Fen,
+      mode: chosen.mode,
+      rule: chosen.id,
+    });
     const funder = FUNDERS[chosen.funder];
     cited(
       `subsidy:${chosen.id}`,
@@ -234,7 +257,8 @@ function presentSubsidies(
     const held = none.groups.filter((g) => groupsOfMask(mask).includes(g));
     if (held.length === 0) continue;
     cited(`subsidy-none:${none.id}`, none.cite, `${held.map(groupLabel).join('、')}：${none.reason}`);
-    if (none.delegated) notSpecified.push({ topic: 'department_subsidy', text: none.reason, cite: refs(p, none.cite) });
+    if (none.delegated)
+      notSpecified.push({ topic: 'department_subsidy', text: none.reason, cite: refs(p, none.cite) });
   }
 }
 
@@ -253,34 +277,68 @@ function presentTiming(
   const window = p.newborn.window;
   switch (d.timing) {
     case Timing.ASSUMED_IN_PERIOD:
-      cited('timing:assumed-in-period', [...p.collection.cite, ...p.benefitPeriod.cite], `未提供缴费日期，按${period}内缴费计算：${benefit}`);
+      cited(
+        'timing:assumed-in-period',
+        [...p.collection.cite, ...p.benefitPeriod.cite],
+        `未提供缴费日期，按${period}内缴费计算：${benefit}`,
+      );
       break;
     case Timing.IN_PERIOD:
-      cited('timing:in-period', [...p.collection.cite, ...p.benefitPeriod.cite], `${paid}在${period}内：${benefit}`);
+      cited(
+        'timing:in-period',
+        [...p.collection.cite, ...p.benefitPeriod.cite],
+        `${paid}在${period}内：${benefit}`,
+      );
       break;
     case Timing.EXTENSION: {
       const e = p.collection.extensions[d.timingIndex];
-      if (e) cited(`timing:extension:${e.id}`, [...e.cite, ...p.benefitPeriod.cite], `${e.label}；${paid}在延长期内，视同集中参保期缴费：${benefit}`);
+      if (e)
+        cited(
+          `timing:extension:${e.id}`,
+          [...e.cite, ...p.benefitPeriod.cite],
+          `${e.label}；${paid}在延长期内，视同集中参保期缴费：${benefit}`,
+        );
       break;
     }
     case Timing.NEWBORN_WINDOW:
     case Timing.NEWBORN_ASSUMED_WINDOW:
       if (window) {
-        const assumed = d.timing === Timing.NEWBORN_ASSUMED_WINDOW ? '未提供缴费日期，按出生后' : `${paid}在出生（${birthDate}）后`;
-        cited('timing:newborn-window', [...window.cite, ...p.newborn.cite], `新生儿：${assumed}${window.days}天内缴费计算，自出生之日起享受待遇（不早于待遇期开始）`);
+        const assumed =
+          d.timing === Timing.NEWBORN_ASSUMED_WINDOW
+            ? '未提供缴费日期，按出生后'
+            : `${paid}在出生（${birthDate}）后`;
+        cited(
+          'timing:newborn-window',
+          [...window.cite, ...p.newborn.cite],
+          `新生儿：${assumed}${window.days}天内缴费计算，自出生之日起享受待遇（不早于待遇期开始）`,
+        );
       }
       break;
     case Timing.NEWBORN_NEXT_DAY:
-      cited('timing:newborn-next-day', p.newborn.otherwise.cite, `新生儿超过${window?.days ?? ''}天参保缴费：${paid}次日起享受待遇`);
+      cited(
+        'timing:newborn-next-day',
+        p.newborn.otherwise.cite,
+        `新生儿超过${window?.days ?? ''}天参保缴费：${paid}次日起享受待遇`,
+      );
       break;
     case Timing.LATE_RULE: {
       const r = p.lateEnrollment.rules[d.timingIndex];
-      if (r) cited(`timing:late:${r.id}`, r.cite, `集中参保期后缴费（${paid}）：${r.label}${startText(r.start, d)}`);
+      if (r)
+        cited(
+          `timing:late:${r.id}`,
+          r.cite,
+          `集中参保期后缴费（${paid}）：${r.label}${startText(r.start, d)}`,
+        );
       break;
     }
     case Timing.LATE_OTHERWISE: {
       const o = p.lateEnrollment.otherwise;
-      if ('start' in o) cited('timing:late-otherwise', o.cite, `集中参保期后缴费（${paid}）：${o.label}${startText(o.start, d)}`);
+      if ('start' in o)
+        cited(
+          'timing:late-otherwise',
+          o.cite,
+          `集中参保期后缴费（${paid}）：${o.label}${startText(o.start, d)}`,
+        );
       break;
     }
     case Timing.NOT_SPECIFIED: {
@@ -294,9 +352,18 @@ function presentTiming(
     }
   }
   if (d.waitMonths > 0 && p.waiting && d.timing !== Timing.LATE_OTHERWISE) {
-    cited('timing:national-waiting', p.waiting.cite, `未连续参保，按国家规定设置 ${d.waitMonths} 个月待遇等待期`);
+    cited(
+      'timing:national-waiting',
+      p.waiting.cite,
+      `未连续参保，按国家规定设置 ${d.waitMonths} 个月待遇等待期`,
+    );
   }
-  if (d.timing === Timing.IN_PERIOD && p.newborn.yearChoice && birthDate && toEpochDay(birthDate) >= c.newbornFromDay) {
+  if (
+    d.timing === Timing.IN_PERIOD &&
+    p.newborn.yearChoice &&
+    birthDate &&
+    toEpochDay(birthDate) >= c.newbornFromDay
+  ) {
     cited('newborn:year-choice', p.newborn.yearChoice.cite, `新生儿父母选择 ${p.benefitYear} 年度参保`);
   }
 }
@@ -310,7 +377,9 @@ function startText(start: StartRule, d: Decision): string {
     case 'wait_months':
       return `（等待期 ${start.months} 个月）`;
     case 'national_waiting':
-      return d.waitMonths > 0 ? `（国家规定待遇等待期 ${d.waitMonths} 个月）` : '（特殊群体不设等待期，缴费次日起享受待遇）';
+      return d.waitMonths > 0
+        ? `（国家规定待遇等待期 ${d.waitMonths} 个月）`
+        : '（特殊群体不设等待期，缴费次日起享受待遇）';
   }
 }
 

@@ -23,7 +23,12 @@ export interface BatchFacts {
   readonly certifiedDay: Float64Array;
 }
 
-export const FLAG = { hukouLocal: 1, residencePermit: 2, inEmployeeInsurance: 4, insuredElsewhere: 8 } as const;
+export const FLAG = {
+  hukouLocal: 1,
+  residencePermit: 2,
+  inEmployeeInsurance: 4,
+  insuredElsewhere: 8,
+} as const;
 
 export function allocateBatchFacts(count: number): BatchFacts {
   return {

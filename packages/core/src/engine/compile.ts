@@ -5,8 +5,8 @@
  * integer work, which is what lets a million people be assessed in a fraction of a second.
  */
 import { addMonths, firstDayOfNextMonth, fromEpochDay, type PlainDate, toEpochDay } from '../dates.ts';
-import type { LateCondition, Policy, StartRule, SubsidyRule } from '../policy/schema.ts';
 import { percentOf } from '../money.ts';
+import type { LateCondition, Policy, StartRule, SubsidyRule } from '../policy/schema.ts';
 import { groupMask } from './facts.ts';
 
 export const MAX_WAIT_MONTHS = 12;
@@ -36,7 +36,11 @@ export interface CompiledPolicy {
   readonly benefitEndDay: number;
   readonly collectionStartDay: number;
   readonly collectionEndDay: number;
-  readonly extensions: readonly { readonly index: number; readonly mask: number; readonly untilDay: number }[];
+  readonly extensions: readonly {
+    readonly index: number;
+    readonly mask: number;
+    readonly untilDay: number;
+  }[];
   readonly admitFacts: readonly ('hukouLocal' | 'residencePermit' | null)[];
   readonly admitMasks: readonly number[];
   readonly excludeFacts: readonly ('inEmployeeInsurance' | 'insuredElsewhere')[];

@@ -6,10 +6,11 @@
  * and benefit start; the explanation (assess.ts) and the one-line why code (why.ts) are built
  * from it.
  */
+
+import { GROUP_CODES } from '../groups.ts';
 import type { StartRule } from '../policy/schema.ts';
 import { type CompiledPolicy, MAX_WAIT_MONTHS } from './compile.ts';
 import { type CompactFacts, FactsError, GROUP_INDEX } from './facts.ts';
-import { GROUP_CODES } from '../groups.ts';
 
 /** Why a person is or is not eligible. */
 export const Verdict = {
@@ -104,9 +105,13 @@ function nationalWaitMonths(c: CompiledPolicy, f: CompactFacts, late: boolean): 
   if (!w) return 0;
   const gapYears = f.lastCoveredYear > 0 ? Math.max(0, c.policy.benefitYear - 1 - f.lastCoveredYear) : 0;
   if (!late && gapYears === 0) return 0;
-  const variable = Math.max(0, (gapYears - 1) * w.monthsPerFurtherGapYear - f.madeUpYears * w.monthsOffPerMadeUpYear);
+  const variable = Math.max(
+    0,
+    (gapYears - 1) * w.monthsPerFurtherGapYear - f.madeUpYears * w.monthsOffPerMadeUpYear,
+  );
   let months = w.fixedMonths + variable;
-  if (gapYears >= w.minimumTotal.gapYearsAtLeast && months < w.minimumTotal.months) months = w.minimumTotal.months;
+  if (gapYears >= w.minimumTotal.gapYearsAtLeast && months < w.minimumTotal.months)
+    months = w.minimumTotal.months;
   return months;
 }
 
@@ -120,7 +125,8 @@ function startAfter(c: CompiledPolicy, rule: StartRule, paid: number, f: Compact
       return waitFrom(c, paid, rule.months);
     case 'national_waiting':
       // Special groups the layer exempts have no waiting period: from the day after payment.
-      if ((f.groupMask & c.exemptMask) !== 0 || (c.exemptNewborns && f.birthDay >= c.newbornFromDay)) return paid + 1;
+      if ((f.groupMask & c.exemptMask) !== 0 || (c.exemptNewborns && f.birthDay >= c.newbornFromDay))
+        return paid + 1;
       d.waitMonths = nationalWaitMonths(c, f, true);
       return waitFrom(c, paid, d.waitMonths);
   }
@@ -129,7 +135,7 @@ function startAfter(c: CompiledPolicy, rule: StartRule, paid: number, f: Compact
 /** Benefits start `months` after payment, or after 1 January when paid before the benefit year. */
 function waitFrom(c: CompiledPolicy, paid: number, months: number): number {
   if (months > MAX_WAIT_MONTHS) return Number.POSITIVE_INFINITY;
-  const anchor = paid > c.benefitStartDay ? paid : c.benefitStartDay;
+  const anchor = Math.max(paid, c.benefitStartDay);
   if (months === 0) return anchor;
   return (c.plusMonths[months] as Int32Array)[anchor - c.tableBase] as number;
 }
@@ -263,7 +269,9 @@ export function evaluate(c: CompiledPolicy, f: CompactFacts, d: Decision): Decis
   if (
     w &&
     d.waitMonths === 0 &&
-    (d.timing === Timing.IN_PERIOD || d.timing === Timing.EXTENSION || d.timing === Timing.ASSUMED_IN_PERIOD) &&
+    (d.timing === Timing.IN_PERIOD ||
+      d.timing === Timing.EXTENSION ||
+      d.timing === Timing.ASSUMED_IN_PERIOD) &&
     (f.groupMask & c.exemptMask) === 0
   ) {
     const months = nationalWaitMonths(c, f, false);

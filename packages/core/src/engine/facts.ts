@@ -116,7 +116,8 @@ export function readFacts(input: unknown, fieldPrefix = ''): ReadFacts {
     try {
       birthDate = parseIdNumber(f.idNumber).birthDate;
     } catch (error) {
-      if (error instanceof IdNumberError) throw new FactsError(at('idNumber'), `${error.message}（${error.check}）`);
+      if (error instanceof IdNumberError)
+        throw new FactsError(at('idNumber'), `${error.message}（${error.check}）`);
       throw error;
     }
   }
@@ -155,7 +156,9 @@ export function readFacts(input: unknown, fieldPrefix = ''): ReadFacts {
   compact.insuredElsewhere = f.insuredElsewhere ?? false;
   if (f.employeeInsurance) {
     compact.employeeYears = f.employeeInsurance.consecutiveYears;
-    compact.employeeStoppedDay = toEpochDay(date(at('employeeInsurance.stoppedOn'), f.employeeInsurance.stoppedOn));
+    compact.employeeStoppedDay = toEpochDay(
+      date(at('employeeInsurance.stoppedOn'), f.employeeInsurance.stoppedOn),
+    );
   }
   const paidOn = f.paidOn === undefined ? null : date(at('paidOn'), f.paidOn);
   if (paidOn) compact.paidDay = toEpochDay(paidOn);

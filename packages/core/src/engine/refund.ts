@@ -38,9 +38,16 @@ export interface RefundDecision {
   readonly rule: AppliedRule;
 }
 
-export function canRefund(policy: Policy, enrollment: RefundEnrollment, request: RefundRequest): RefundDecision {
+export function canRefund(
+  policy: Policy,
+  enrollment: RefundEnrollment,
+  request: RefundRequest,
+): RefundDecision {
   if (!Object.hasOwn(REFUND_REASONS, request.reason)) {
-    throw new FactsError('reason', `未知的退费原因“${request.reason}”（可选：${Object.keys(REFUND_REASONS).join('、')}）`);
+    throw new FactsError(
+      'reason',
+      `未知的退费原因“${request.reason}”（可选：${Object.keys(REFUND_REASONS).join('、')}）`,
+    );
   }
   if (!Number.isSafeInteger(enrollment.paidFen) || enrollment.paidFen < 0) {
     throw new FactsError('paidFen', '应为非负整数（分）');

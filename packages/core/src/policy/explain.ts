@@ -4,10 +4,11 @@
  * (subsidy.dibao, late.employee_insurance.within.3) rather than by position, so two counties or
  * two years compare rule by rule.
  */
-import { FUNDERS, type GroupCode, groupLabel } from '../groups.ts';
-import { type Fen, formatYuan } from '../money.ts';
+
 import { refs } from '../engine/assess.ts';
 import { REFUND_REASONS } from '../engine/refund.ts';
+import { FUNDERS, type GroupCode, groupLabel } from '../groups.ts';
+import { type Fen, formatYuan } from '../money.ts';
 import type { LateCondition, Policy, StartRule, SubsidyRule } from './schema.ts';
 
 export interface PolicyEntry {
@@ -47,8 +48,10 @@ function describeCondition(when: LateCondition): { key: string; text: string } {
         text: `${when.certifiedOnOrAfter} 以后动态新增的${groupNames(when.groups)}`,
       };
     case 'employee_insurance': {
-      const years = when.minConsecutiveYears > 0 ? `连续参加职工医保 ${when.minConsecutiveYears} 年以上、` : '职工医保';
-      const stop = when.stopped === 'within' ? `中断缴费不超过 ${when.months} 个月` : `中断缴费超过 ${when.months} 个月`;
+      const years =
+        when.minConsecutiveYears > 0 ? `连续参加职工医保 ${when.minConsecutiveYears} 年以上、` : '职工医保';
+      const stop =
+        when.stopped === 'within' ? `中断缴费不超过 ${when.months} 个月` : `中断缴费超过 ${when.months} 个月`;
       return { key: `employee_insurance.${when.stopped}.${when.months}`, text: `${years}${stop}的人员` };
     }
   }
@@ -81,7 +84,13 @@ export function describePolicy(p: Policy): PolicyEntry[] {
     cite: '',
     clauses: [],
   });
-  out.push({ key: 'region', section: '文件', text: `${p.region.name}（${p.region.code}）`, cite: '', clauses: [] });
+  out.push({
+    key: 'region',
+    section: '文件',
+    text: `${p.region.name}（${p.region.code}）`,
+    cite: '',
+    clauses: [],
+  });
   out.push({
     key: 'years',
     section: '文件',
@@ -93,28 +102,65 @@ export function describePolicy(p: Policy): PolicyEntry[] {
   add('standard.individual', '缴费标准', `个人缴费标准 ${yuan(p.standard.individual)}`, p.standard.cite);
   const fin = p.standard.financing;
   if (fin) {
-    add('standard.financing', '缴费标准', `筹资标准 ${yuan(fin.total)}：财政补助 ${yuan(fin.government)}，个人缴费 ${yuan(fin.individual)}`, p.standard.cite);
+    add(
+      'standard.financing',
+      '缴费标准',
+      `筹资标准 ${yuan(fin.total)}：财政补助 ${yuan(fin.government)}，个人缴费 ${yuan(fin.individual)}`,
+      p.standard.cite,
+    );
   }
-  add('benefitPeriod', '期限', `待遇期 ${p.benefitPeriod.start} 至 ${p.benefitPeriod.end}`, p.benefitPeriod.cite);
-  add('collection.period', '期限', `集中参保期 ${p.collection.start} 至 ${p.collection.end}`, p.collection.cite);
+  add(
+    'benefitPeriod',
+    '期限',
+    `待遇期 ${p.benefitPeriod.start} 至 ${p.benefitPeriod.end}`,
+    p.benefitPeriod.cite,
+  );
+  add(
+    'collection.period',
+    '期限',
+    `集中参保期 ${p.collection.start} 至 ${p.collection.end}`,
+    p.collection.cite,
+  );
   for (const e of p.collection.extensions) {
-    add(`collection.extension.${e.groups.join(',')}`, '期限', `${groupNames(e.groups)}可延长至 ${e.until}：${e.label}`, e.cite);
+    add(
+      `collection.extension.${e.groups.join(',')}`,
+      '期限',
+      `${groupNames(e.groups)}可延长至 ${e.until}：${e.label}`,
+      e.cite,
+    );
   }
 
   for (const r of p.eligibility.admit) {
     add(`eligibility.admit.${'fact' in r ? r.fact : r.group}`, '参保范围', `可参保：${r.label}`, r.cite);
   }
-  for (const r of p.eligibility.exclude) add(`eligibility.exclude.${r.fact}`, '参保范围', `不得参保：${r.reason}`, r.cite);
+  for (const r of p.eligibility.exclude)
+    add(`eligibility.exclude.${r.fact}`, '参保范围', `不得参保：${r.reason}`, r.cite);
 
   for (const r of p.subsidies.rules) {
-    for (const g of r.groups) add(`subsidy.${g}`, '资助参保', `${groupLabel(g)}：${describeSubsidy(r, p.standard.individual)}`, r.cite);
+    for (const g of r.groups)
+      add(
+        `subsidy.${g}`,
+        '资助参保',
+        `${groupLabel(g)}：${describeSubsidy(r, p.standard.individual)}`,
+        r.cite,
+      );
   }
   for (const r of p.subsidies.none) {
     for (const g of r.groups) {
-      add(`subsidy.${g}`, '资助参保', `${groupLabel(g)}：不予资助。${r.reason}${r.delegated ? '（本政策未规定）' : ''}`, r.cite);
+      add(
+        `subsidy.${g}`,
+        '资助参保',
+        `${groupLabel(g)}：不予资助。${r.reason}${r.delegated ? '（本政策未规定）' : ''}`,
+        r.cite,
+      );
     }
   }
-  add('subsidy.combine', '资助参保', '属于多个资助人群的，不重复享受，按就高原则适用一项', p.subsidies.combine.cite);
+  add(
+    'subsidy.combine',
+    '资助参保',
+    '属于多个资助人群的，不重复享受，按就高原则适用一项',
+    p.subsidies.combine.cite,
+  );
 
   for (const r of p.lateEnrollment.rules) {
     const c = describeCondition(r.when);
@@ -124,7 +170,9 @@ export function describePolicy(p: Policy): PolicyEntry[] {
   add(
     'late.otherwise',
     '集中参保期后参保',
-    'notSpecified' in o ? `其他人员：本政策未规定（${o.reason}）` : `其他人员：${describeStart(o.start)}（${o.label}）`,
+    'notSpecified' in o
+      ? `其他人员：本政策未规定（${o.reason}）`
+      : `其他人员：${describeStart(o.start)}（${o.label}）`,
     o.cite,
   );
   if (p.waiting) {
@@ -139,19 +187,36 @@ export function describePolicy(p: Policy): PolicyEntry[] {
 
   const nb = p.newborn;
   add('newborn.scope', '新生儿', `${nb.bornOnOrAfter} 及以后出生的婴儿按新生儿规则参保`, nb.cite);
-  if (nb.window) add('newborn.window', '新生儿', `出生 ${nb.window.days} 天内参保缴费的，自出生之日起享受待遇`, nb.window.cite);
+  if (nb.window)
+    add(
+      'newborn.window',
+      '新生儿',
+      `出生 ${nb.window.days} 天内参保缴费的，自出生之日起享受待遇`,
+      nb.window.cite,
+    );
   add(
     'newborn.otherwise',
     '新生儿',
-    nb.otherwise.rule === 'next_day' ? '超过期限参保缴费的，缴费次日起享受待遇' : '超过期限的，按一般参保规则处理',
+    nb.otherwise.rule === 'next_day'
+      ? '超过期限参保缴费的，缴费次日起享受待遇'
+      : '超过期限的，按一般参保规则处理',
     nb.otherwise.cite,
   );
   if (nb.yearChoice) {
-    add('newborn.yearChoice', '新生儿', `父母可选择参保年度：出生当年${nb.yearChoice.yearsAfterBirth.includes(1) ? '或下一年度' : ''}`, nb.yearChoice.cite);
+    add(
+      'newborn.yearChoice',
+      '新生儿',
+      `父母可选择参保年度：出生当年${nb.yearChoice.yearsAfterBirth.includes(1) ? '或下一年度' : ''}`,
+      nb.yearChoice.cite,
+    );
   }
 
   for (const r of p.refunds.rules) {
-    const when = { before_benefit_start: '待遇期开始前', after_benefit_start: '待遇期开始后', any_time: '任何时候' }[r.requested];
+    const when = {
+      before_benefit_start: '待遇期开始前',
+      after_benefit_start: '待遇期开始后',
+      any_time: '任何时候',
+    }[r.requested];
     add(
       `refund.${r.requested}.${r.reasons.join(',')}`,
       '退费',
@@ -159,19 +224,35 @@ export function describePolicy(p: Policy): PolicyEntry[] {
       r.cite,
     );
   }
-  add('refund.otherwise', '退费', `其他情形：本政策未规定（${p.refunds.otherwise.reason}）`, p.refunds.otherwise.cite);
+  add(
+    'refund.otherwise',
+    '退费',
+    `其他情形：本政策未规定（${p.refunds.otherwise.reason}）`,
+    p.refunds.otherwise.cite,
+  );
 
-  for (const t of p.targets) add(`target.${t.metric}`, '目标', `${t.label}：不低于 ${pct(t.atLeastPercent)}`, t.cite);
+  for (const t of p.targets)
+    add(`target.${t.metric}`, '目标', `${t.label}：不低于 ${pct(t.atLeastPercent)}`, t.cite);
   if (p.taskTable) {
     const t = p.taskTable;
-    add('taskTable', '目标', `任务分解表：${t.rows.length} 个单位，合计 ${t.total.eligiblePeople} 人、${yuan(t.total.amount)}`, t.cite);
+    add(
+      'taskTable',
+      '目标',
+      `任务分解表：${t.rows.length} 个单位，合计 ${t.total.eligiblePeople} 人、${yuan(t.total.amount)}`,
+      t.cite,
+    );
   }
   if (p.incentives) {
     for (const s of p.incentives.stages) {
       const tiers = s.tiers.map((x) => `≥${pct(x.atLeastPercent)} 奖 ${yuan(x.reward)}`).join('，');
       const required = s.requiredPercent === null ? '' : `须完成 ${pct(s.requiredPercent)}；`;
       const fines = s.lastThree.fines.length ? `；罚款 ${s.lastThree.fines.map(yuan).join('、')}` : '';
-      add(`incentive.${s.id}`, '奖惩', `${s.by} 前：${required}${tiers || '无奖励'}；后三名：${s.lastThree.consequence}${fines}`, s.cite);
+      add(
+        `incentive.${s.id}`,
+        '奖惩',
+        `${s.by} 前：${required}${tiers || '无奖励'}；后三名：${s.lastThree.consequence}${fines}`,
+        s.cite,
+      );
     }
   }
   for (const ch of p.channels) add(`channel.${ch.channel}`, '缴费渠道', ch.label, ch.cite);
@@ -181,7 +262,12 @@ export function describePolicy(p: Policy): PolicyEntry[] {
   if (p.screening) {
     const s = p.screening;
     const flags = [`${s.flagAgeAtLeast} 岁以上`, ...s.flagGroups.map(groupLabel)].join('、');
-    add('screening', '排查', `${s.from} 至 ${s.to}：与前 ${s.previousYears} 个年度参保信息及户籍人口比对，重点标注${flags}`, s.cite);
+    add(
+      'screening',
+      '排查',
+      `${s.from} 至 ${s.to}：与前 ${s.previousYears} 个年度参保信息及户籍人口比对，重点标注${flags}`,
+      s.cite,
+    );
   }
   return out;
 }
@@ -211,7 +297,13 @@ export function diffPolicies(a: Policy, b: Policy): PolicyDiffEntry[] {
     const y = text(after.get(key));
     if (x === y) continue;
     const section = (after.get(key) ?? before.get(key))?.[0]?.section ?? '';
-    out.push({ key, section, change: x === null ? 'added' : y === null ? 'removed' : 'changed', before: x, after: y });
+    out.push({
+      key,
+      section,
+      change: x === null ? 'added' : y === null ? 'removed' : 'changed',
+      before: x,
+      after: y,
+    });
   }
   return out;
 }

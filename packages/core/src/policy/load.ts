@@ -11,8 +11,8 @@ import {
   type LocalFile,
   layerFileSchema,
   localFileSchema,
-  type Policy,
   POLICY_FORMAT,
+  type Policy,
 } from './schema.ts';
 
 export interface PolicyIssue {
@@ -56,7 +56,13 @@ export function parsePolicyFile(text: string, file: string): LocalFile | LayerFi
     throw new PolicyLoadError(
       doc.errors.map((error) => {
         const pos = at(error.pos[0]);
-        return { file, line: pos.line, column: pos.col, path: '', message: `YAML 语法错误：${error.message}` };
+        return {
+          file,
+          line: pos.line,
+          column: pos.col,
+          path: '',
+          message: `YAML 语法错误：${error.message}`,
+        };
       }),
     );
   }
@@ -77,7 +83,9 @@ export function parsePolicyFile(text: string, file: string): LocalFile | LayerFi
   const schema = kind === 'layer' ? layerFileSchema : localFileSchema;
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
-    throw new PolicyLoadError(parsed.error.issues.flatMap((zodIssue) => zodIssueToPolicyIssues(zodIssue, issue)));
+    throw new PolicyLoadError(
+      parsed.error.issues.flatMap((zodIssue) => zodIssueToPolicyIssues(zodIssue, issue)),
+    );
   }
   const problems = parsed.data.kind === 'local' ? checkLocal(parsed.data) : [];
   problems.push(...checkCitations(parsed.data));
@@ -102,7 +110,8 @@ function zodIssueToPolicyIssues(
     // Report the branch that got furthest, which is the one the author meant.
     const branches = zodIssue.errors;
     const best = branches.reduce((a, b) => (b.length < a.length ? b : a), branches[0] ?? []);
-    if (best.length > 0 && best.length < 4) return best.flatMap((inner) => zodIssueToPolicyIssues(inner, issue));
+    if (best.length > 0 && best.length < 4)
+      return best.flatMap((inner) => zodIssueToPolicyIssues(inner, issue));
   }
   return [issue(path, zodIssue.message)];
 }
@@ -160,7 +169,10 @@ function checkLocal(policy: LocalFile): Problem[] {
     }
   });
   const { financing, individual } = policy.standard;
-  if (financing && (financing.individual !== individual || financing.government + financing.individual !== financing.total)) {
+  if (
+    financing &&
+    (financing.individual !== individual || financing.government + financing.individual !== financing.total)
+  ) {
     problems.push({ path: ['standard', 'financing'], message: '筹资构成与个人缴费标准或筹资总额不符' });
   }
   const seenGroups = new Map<string, string>();
@@ -188,25 +200,34 @@ function checkLocal(policy: LocalFile): Problem[] {
     }
   });
   policy.subsidies.none.forEach((rule, index) => {
-    for (const g of rule.groups) claim(g, `subsidies.none.${rule.id}`, ['subsidies', 'none', index, 'groups']);
+    for (const g of rule.groups)
+      claim(g, `subsidies.none.${rule.id}`, ['subsidies', 'none', index, 'groups']);
   });
   const ids = new Set<string>();
   const uniqueId = (id: string, path: PathPart[]) => {
     if (ids.has(id)) problems.push({ path, message: `规则 id “${id}” 重复` });
     ids.add(id);
   };
-  policy.eligibility.admit.forEach((r, i) => uniqueId(r.id, ['eligibility', 'admit', i, 'id']));
-  policy.eligibility.exclude.forEach((r, i) => uniqueId(r.id, ['eligibility', 'exclude', i, 'id']));
-  policy.subsidies.rules.forEach((r, i) => uniqueId(r.id, ['subsidies', 'rules', i, 'id']));
-  policy.subsidies.none.forEach((r, i) => uniqueId(r.id, ['subsidies', 'none', i, 'id']));
-  policy.lateEnrollment.rules.forEach((r, i) => uniqueId(r.id, ['lateEnrollment', 'rules', i, 'id']));
-  policy.collection.extensions.forEach((r, i) => uniqueId(r.id, ['collection', 'extensions', i, 'id']));
-  policy.refunds.rules.forEach((r, i) => uniqueId(r.id, ['refunds', 'rules', i, 'id']));
+  const ruleLists: [PathPart[], readonly { id: string }[]][] = [
+    [['eligibility', 'admit'], policy.eligibility.admit],
+    [['eligibility', 'exclude'], policy.eligibility.exclude],
+    [['subsidies', 'rules'], policy.subsidies.rules],
+    [['subsidies', 'none'], policy.subsidies.none],
+    [['lateEnrollment', 'rules'], policy.lateEnrollment.rules],
+    [['collection', 'extensions'], policy.collection.extensions],
+    [['refunds', 'rules'], policy.refunds.rules],
+  ];
+  for (const [path, list] of ruleLists) {
+    for (const [i, r] of list.entries()) uniqueId(r.id, [...path, i, 'id']);
+  }
   if (policy.taskTable) {
     const people = policy.taskTable.rows.reduce((sum, row) => sum + row.eligiblePeople, 0);
     const amount = policy.taskTable.rows.reduce((sum, row) => sum + row.amount, 0);
     if (people !== policy.taskTable.total.eligiblePeople || amount !== policy.taskTable.total.amount) {
-      problems.push({ path: ['taskTable', 'total'], message: `任务分解表合计不符：各行合计 ${people} 人、${amount / 100} 元` });
+      problems.push({
+        path: ['taskTable', 'total'],
+        message: `任务分解表合计不符：各行合计 ${people} 人、${amount / 100} 元`,
+      });
     }
   }
   return problems;
@@ -217,7 +238,7 @@ function checkCitations(policy: LocalFile | LayerFile): Problem[] {
   const problems: Problem[] = [];
   const visit = (value: unknown, path: PathPart[]) => {
     if (Array.isArray(value)) {
-      value.forEach((item, index) => visit(item, [...path, index]));
+      for (const [index, item] of value.entries()) visit(item, [...path, index]);
       return;
     }
     if (value === null || typeof value !== 'object' || 'calendarId' in value) return;
@@ -225,7 +246,8 @@ function checkCitations(policy: LocalFile | LayerFile): Problem[] {
       if (path.length === 0 && key === 'clauses') continue;
       if ((key === 'cite' || key === 'measureCite') && Array.isArray(inner)) {
         inner.forEach((ref: string, index) => {
-          const inherited = policy.kind === 'local' && policy.inherits && ref.startsWith(`${policy.inherits}:`);
+          const inherited =
+            policy.kind === 'local' && policy.inherits && ref.startsWith(`${policy.inherits}:`);
           if (!inherited && !Object.hasOwn(policy.clauses, ref)) {
             problems.push({ path: [...path, key, index], message: `引用的条款“${ref}”不在 clauses 中` });
           }
@@ -243,7 +265,13 @@ function checkCitations(policy: LocalFile | LayerFile): Problem[] {
 export function resolvePolicy(local: LocalFile, layer: LayerFile | null, hash: string): Policy {
   if (local.inherits && (!layer || layer.id !== local.inherits)) {
     throw new PolicyLoadError([
-      { file: local.id, line: 1, column: 1, path: 'inherits', message: `找不到继承的政策层“${local.inherits}”` },
+      {
+        file: local.id,
+        line: 1,
+        column: 1,
+        path: 'inherits',
+        message: `找不到继承的政策层“${local.inherits}”`,
+      },
     ]);
   }
   const inLayer = layer && local.inherits ? layer : null;
@@ -251,7 +279,8 @@ export function resolvePolicy(local: LocalFile, layer: LayerFile | null, hash: s
   if (inLayer) {
     for (const [ref, clause] of Object.entries(inLayer.clauses)) clauses[`${inLayer.id}:${ref}`] = clause;
   }
-  const waiting = inLayer && local.benefitYear >= inLayer.waiting.appliesFromBenefitYear ? inLayer.waiting : null;
+  const waiting =
+    inLayer && local.benefitYear >= inLayer.waiting.appliesFromBenefitYear ? inLayer.waiting : null;
   return {
     ...local,
     clauses,

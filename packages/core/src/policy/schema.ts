@@ -8,21 +8,23 @@
  */
 import { z } from 'zod';
 import { type PlainDate, parseDate } from '../dates.ts';
-import { GROUP_CODES, type GroupCode, FUNDERS, type FunderCode } from '../groups.ts';
+import { FUNDERS, type FunderCode, GROUP_CODES, type GroupCode } from '../groups.ts';
 import { type Fen, MoneyError, yuanFromInput } from '../money.ts';
 
 export const POLICY_FORMAT = 'canbao-policy/1';
 
 const text = z.string().trim().min(1, '不能为空');
 
-const date = z.string({ error: '应为日期 YYYY-MM-DD（请加引号或直接书写）' }).transform((value, ctx): PlainDate => {
-  try {
-    return parseDate(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
+const date = z
+  .string({ error: '应为日期 YYYY-MM-DD（请加引号或直接书写）' })
+  .transform((value, ctx): PlainDate => {
+    try {
+      return parseDate(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
 
 const yuan = z.union([z.number(), z.string()], { error: '应为金额（元）' }).transform((value, ctx): Fen => {
   try {
@@ -47,7 +49,9 @@ const percent = z.union([z.number(), z.string()], { error: '应为百分比数�
 });
 
 const year = z.number().int().min(2000).max(2100);
-const group = z.enum(GROUP_CODES as [GroupCode, ...GroupCode[]], { error: '不是规范的人群代码（见 DOMAIN.md §4）' });
+const group = z.enum(GROUP_CODES as [GroupCode, ...GroupCode[]], {
+  error: '不是规范的人群代码（见 DOMAIN.md §4）',
+});
 const groups = z.array(group).min(1);
 const funder = z.enum(Object.keys(FUNDERS) as [FunderCode, ...FunderCode[]], { error: '未知的资助出资方' });
 const ruleId = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'id 只能用小写字母、数字、- 和 _');
@@ -176,7 +180,9 @@ const target = z.strictObject({
 });
 
 const taskTable = z.strictObject({
-  rows: z.array(z.strictObject({ region: text, eligiblePeople: z.number().int().min(0), amount: yuan })).min(1),
+  rows: z
+    .array(z.strictObject({ region: text, eligiblePeople: z.number().int().min(0), amount: yuan }))
+    .min(1),
   total: z.strictObject({ eligiblePeople: z.number().int().min(0), amount: yuan }),
   cite,
 });
@@ -212,7 +218,15 @@ const screening = z.strictObject({
 });
 
 const channel = z.strictObject({
-  channel: z.enum(['online', 'bank_withholding', 'cash_collection', 'tax_hall', 'bank_counter', 'pos', 'school']),
+  channel: z.enum([
+    'online',
+    'bank_withholding',
+    'cash_collection',
+    'tax_hall',
+    'bank_counter',
+    'pos',
+    'school',
+  ]),
   label: text,
   cite,
 });
@@ -266,7 +280,10 @@ export const localFileSchema = z.strictObject({
   ...header,
   kind: z.literal('local'),
   inherits: text.nullable(),
-  region: z.strictObject({ code: z.string().regex(/^\d{6}(\d{3}(\d{3})?)?$/, '区划代码应为6、9或12位数字'), name: text }),
+  region: z.strictObject({
+    code: z.string().regex(/^\d{6}(\d{3}(\d{3})?)?$/, '区划代码应为6、9或12位数字'),
+    name: text,
+  }),
   campaignYear: year,
   benefitYear: year,
   standard: z.strictObject({

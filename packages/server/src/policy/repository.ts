@@ -18,7 +18,9 @@ import {
 
 /** The repository's policies/ folder, or the folder named by CANBAO_POLICIES. */
 export function policiesDir(): string {
-  return process.env.CANBAO_POLICIES ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../../policies');
+  return (
+    process.env.CANBAO_POLICIES ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../../policies')
+  );
 }
 
 export class PolicyNotFoundError extends Error {
@@ -70,7 +72,13 @@ export function loadPolicy(ref: string, dir = policiesDir()): Policy {
     const loaded = readPolicyFile(layerPath);
     if (loaded.file.kind !== 'layer') {
       throw new PolicyLoadError([
-        { file: path, line: 1, column: 1, path: 'inherits', message: `“${file.inherits}”不是政策层（layer）` },
+        {
+          file: path,
+          line: 1,
+          column: 1,
+          path: 'inherits',
+          message: `“${file.inherits}”不是政策层（layer）`,
+        },
       ]);
     }
     layer = loaded.file;
