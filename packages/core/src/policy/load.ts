@@ -98,20 +98,28 @@ export function parsePolicyFile(text: string, file: string): LocalFile | LayerFi
 function zodIssueToPolicyIssues(
   zodIssue: z.core.$ZodIssue,
   issue: (path: readonly PathPart[], message: string, key?: string) => PolicyIssue,
+  parentPath: readonly PathPart[] = [],
 ): PolicyIssue[] {
-  const path = zodIssue.path.filter((p): p is PathPart => typeof p !== 'symbol');
+  const path = [...parentPath, ...zodIssue.path.filter((p): p is PathPart => typeof p !== 'symbol')];
   if (zodIssue.code === 'unrecognized_keys') {
     return zodIssue.keys.map((key) => issue(path, `未知字段“${key}”（格式见 docs/POLICY-FORMAT.md）`, key));
   }
-  if (zodIssue.code === 'invalid_type' && zodIssue.input === undefined) {
-    return [issue(path, '缺少必填字段（不设默认值：请写明取值，或声明 notSpecified）')];
+  if (
+    (zodIssue.code === 'invalid_type' || zodIssue.code === 'invalid_union') &&
+    zodIssue.input === undefined
+  ) {
+    const message =
+      path.at(-1) === 'cite'
+        ? '缺少条款引用 cite：每条规则都必须引用通知条款'
+        : '缺少必填字段（不设默认值：请写明取值，或声明 notSpecified）';
+    return [issue(path, message)];
   }
-  if (zodIssue.code === 'invalid_union' && 'errors' in zodIssue) {
-    // Report the branch that got furthest, which is the one the author meant.
-    const branches = zodIssue.errors;
-    const best = branches.reduce((a, b) => (b.length < a.length ? b : a), branches[0] ?? []);
-    if (best.length > 0 && best.length < 4)
-      return best.flatMap((inner) => zodIssueToPolicyIssues(inner, issue));
+  if (zodIssue.code === 'invalid_union' && zodIssue.errors.length > 0) {
+    // Report the branch that got furthest (fewest problems): the one the author meant.
+    const best = zodIssue.errors.reduce((a, b) => (b.length < a.length ? b : a));
+    if (best.length > 0 && best.length < 4) {
+      return best.flatMap((inner) => zodIssueToPolicyIssues(inner, issue, path));
+    }
   }
   return [issue(path, zodIssue.message)];
 }

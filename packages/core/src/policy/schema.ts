@@ -13,6 +13,9 @@ import { type Fen, MoneyError, yuanFromInput } from '../money.ts';
 
 export const POLICY_FORMAT = 'canbao-policy/1';
 
+// Validation messages in Chinese for the people who write and check policy files and facts.
+z.config(z.locales.zhCN());
+
 const text = z.string().trim().min(1, '不能为空');
 
 const date = z
