@@ -289,6 +289,22 @@ export function resolvePolicy(local: LocalFile, layer: LayerFile | null, hash: s
   }
   const waiting =
     inLayer && local.benefitYear >= inLayer.waiting.appliesFromBenefitYear ? inLayer.waiting : null;
+  const otherwise = local.lateEnrollment.otherwise;
+  const starts = [
+    ...local.lateEnrollment.rules.map((r) => r.start),
+    ...('start' in otherwise ? [otherwise.start] : []),
+  ];
+  if (!waiting && starts.some((start) => start.rule === 'national_waiting')) {
+    throw new PolicyLoadError([
+      {
+        file: local.id,
+        line: 1,
+        column: 1,
+        path: 'lateEnrollment',
+        message: '使用了 national_waiting，但没有继承适用于本待遇年度的国家政策层（inherits）',
+      },
+    ]);
+  }
   return {
     ...local,
     clauses,
