@@ -72,8 +72,12 @@ export function percentOf(amount: Fen, percentHundredths: number): Fen {
   if (!Number.isSafeInteger(percentHundredths) || percentHundredths < 0 || percentHundredths > 10_000) {
     throw new MoneyError(`百分比超出范围：${percentHundredths / 100}%`);
   }
-  const scaled = amount * percentHundredths; // exact: both integers, product far below 2^53
-  return fen(Math.floor((scaled + 5_000) / 10_000));
+  const scaled = amount * percentHundredths;
+  if (Number.isSafeInteger(scaled + 5_000)) return fen(Math.floor((scaled + 5_000) / 10_000));
+  // Beyond 2^53 the product is no longer exact as a double: do it in BigInt (floor division).
+  const big = BigInt(amount) * BigInt(percentHundredths) + 5_000n;
+  const quotient = big / 10_000n - (big < 0n && big % 10_000n !== 0n ? 1n : 0n);
+  return fen(Number(quotient));
 }
 
 /**

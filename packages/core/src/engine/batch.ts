@@ -6,7 +6,7 @@
 import type { Policy } from '../policy/schema.ts';
 import { compilePolicy } from './compile.ts';
 import { Decision, evaluate, Verdict } from './evaluate.ts';
-import { CompactFacts } from './facts.ts';
+import { CompactFacts, FactsError } from './facts.ts';
 import { whyCode } from './why.ts';
 
 /** Column-wise facts for `count` people. Unknown days are NaN; unknown years 0. */
@@ -49,9 +49,11 @@ export interface BatchResults {
   readonly subsidyFen: Int32Array;
   readonly refundLaterFen: Int32Array;
   readonly benefitStartDay: Float64Array;
-  /** Index into `whyCodes`. */
+  /** Index into `whyCodes`; 0xffff for a person listed in `errors`. */
   readonly why: Uint16Array;
   readonly whyCodes: string[];
+  /** People whose facts lack what a rule needs (e.g. a certification date): not assessed. */
+  readonly errors: { readonly index: number; readonly field: string; readonly message: string }[];
 }
 
 export function assessBatch(policy: Policy, input: BatchFacts): BatchResults {
@@ -65,6 +67,7 @@ export function assessBatch(policy: Policy, input: BatchFacts): BatchResults {
     benefitStartDay: new Float64Array(n),
     why: new Uint16Array(n),
     whyCodes: [],
+    errors: [],
   };
   const whyIndex = new Map<number, number>();
   const f = new CompactFacts();
@@ -88,7 +91,16 @@ export function assessBatch(policy: Policy, input: BatchFacts): BatchResults {
     } else {
       f.sinceDays = null;
     }
-    evaluate(c, f, d);
+    try {
+      evaluate(c, f, d);
+    } catch (error) {
+      // One person's missing fact must not stop a county-wide run: record it and go on.
+      if (!(error instanceof FactsError)) throw error;
+      out.errors.push({ index: i, field: error.field, message: error.message });
+      out.benefitStartDay[i] = Number.NaN;
+      out.why[i] = 0xffff;
+      continue;
+    }
     out.eligible[i] = d.verdict === Verdict.ADMITTED ? 1 : 0;
     out.paysFen[i] = d.paysFen;
     out.subsidyFen[i] = d.subsidyFen;

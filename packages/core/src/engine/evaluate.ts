@@ -216,6 +216,10 @@ export function evaluate(c: CompiledPolicy, f: CompactFacts, d: Decision): Decis
   const inWindow = newborn && c.newbornWindowDays >= 0;
   let start: number;
   if (Number.isNaN(paid)) {
+    if (!inWindow && f.birthDay > c.collectionEndDay) {
+      // Born after the collection period and no newborn window: when they paid decides everything.
+      throw new FactsError('paidOn', '集中参保期结束后出生的新生儿，需提供缴费日期才能确定待遇起始时间');
+    }
     d.timing = inWindow ? Timing.NEWBORN_ASSUMED_WINDOW : Timing.ASSUMED_IN_PERIOD;
     start = inWindow ? f.birthDay : c.benefitStartDay;
   } else if (paid < c.collectionStartDay && !(newborn && paid >= f.birthDay)) {
@@ -282,6 +286,7 @@ export function evaluate(c: CompiledPolicy, f: CompactFacts, d: Decision): Decis
   }
 
   if (start < c.benefitStartDay) start = c.benefitStartDay;
+  if (start < f.birthDay) start = f.birthDay; // nobody is covered before they are born
   if (start > c.benefitEndDay) {
     fail(d, Verdict.START_AFTER_BENEFIT_END);
     return d;

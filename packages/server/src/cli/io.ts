@@ -33,8 +33,8 @@ export function readJson(path: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const source = path === '-' ? `标准输入的 ${what}` : `${what} 文件 ${path} `;
-    throw new InputError(`${source}不是有效的 JSON：${(error as Error).message}`);
+    const source = path === '-' ? `标准输入的 ${what}` : `${what} 文件 ${path}`;
+    throw new InputError(`${source} 不是有效的 JSON：${(error as Error).message}`);
   }
 }
 

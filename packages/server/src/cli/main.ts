@@ -43,7 +43,9 @@ function usageError(message: string): string {
 /** Terminal columns: CJK characters and full-width punctuation take two. */
 function displayWidth(text: string): number {
   const plain = stripVTControlCharacters(text);
-  const wide = plain.match(/[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/g);
+  const wide = plain.match(
+    /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/g,
+  );
   return plain.length + (wide?.length ?? 0);
 }
 
@@ -53,7 +55,9 @@ function argumentTerm(arg: Argument): string {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -72,7 +76,11 @@ export function buildProgram(): Command {
       // Commander wraps at spaces, which splits Chinese text in odd places: let the terminal wrap.
       boxWrap: (text) => text,
       subcommandTerm: (cmd) =>
-        [cmd.name(), ...(cmd.options.length > 0 ? ['[选项]'] : []), ...cmd.registeredArguments.map(argumentTerm)].join(' '),
+        [
+          cmd.name(),
+          ...(cmd.options.length > 0 ? ['[选项]'] : []),
+          ...cmd.registeredArguments.map(argumentTerm),
+        ].join(' '),
     })
     .configureOutput({
       outputError: (message, write) =>
@@ -122,7 +130,9 @@ export async function main(args: readonly string[]): Promise<number> {
       process.stderr.write(`${message}\n`);
       return EXIT_BAD_INPUT;
     }
-    process.stderr.write(`canbao 内部错误：${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `canbao 内部错误：${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return EXIT_UNEXPECTED;
   }
 }

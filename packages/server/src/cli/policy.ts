@@ -14,8 +14,14 @@ import {
   PolicyLoadError,
 } from '@canbao/core';
 import type { Command } from 'commander';
-import { listPolicyIds, loadPolicy, PolicyNotFoundError, policiesDir, readPolicyFile } from '../policy/repository.ts';
-import { EXIT_BAD_INPUT, writeJson, writeLines } from './io.ts';
+import {
+  listPolicyIds,
+  loadPolicy,
+  PolicyNotFoundError,
+  policiesDir,
+  readPolicyFile,
+} from '../policy/repository.ts';
+import { EXIT_BAD_INPUT, InputError, writeJson, writeLines } from './io.ts';
 
 interface JsonOption {
   readonly json?: boolean;
@@ -31,7 +37,9 @@ export function registerPolicy(program: Command): void {
   policy
     .command('check')
     .summary('校验政策文件')
-    .description('校验一个或多个政策文件：格式、必填字段、日期、金额及每条条款引用。有问题时逐条列出“文件:行:列”。')
+    .description(
+      '校验一个或多个政策文件：格式、必填字段、日期、金额及每条条款引用。有问题时逐条列出“文件:行:列”。',
+    )
     .usage('<文件...>')
     .argument('<files...>', '政策文件路径（也可以写政策 id）')
     .action((refs: string[]) => {
@@ -67,33 +75,59 @@ export function registerPolicy(program: Command): void {
       const b = loadPolicy(refB);
       const entries = diffPolicies(a, b);
       if (options.json) writeJson(entries);
-      else writeLines([`${a.id}（${refA}）→ ${b.id}（${refB}）`, ...diffLines(entries)]);
+      else writeLines([`${policyLabel(a.id, refA)} → ${policyLabel(b.id, refB)}`, ...diffLines(entries)]);
     });
 
   policy
     .command('list')
     .summary('列出可用的政策')
-    .description('列出政策目录（默认为仓库的 policies/，可用环境变量 CANBAO_POLICIES 指定）中的政策：id、地区和标题。')
+    .description(
+      '列出政策目录（默认为仓库的 policies/，可用环境变量 CANBAO_POLICIES 指定）中的政策：id、地区和标题。',
+    )
     .usage('[--json]')
-    .option('--json', '以 JSON 输出（id、region、title）')
+    .option('--json', '以 JSON 输出（id、kind、region、title）')
     .action((options: JsonOption) => {
-      const rows = listPolicyIds().map((id) => {
-        try {
-          const p = loadPolicy(id);
-          return { id, region: p.region.name, title: p.title };
-        } catch (error) {
-          if (!(error instanceof PolicyLoadError)) throw error;
-          process.stderr.write(`警告：政策 ${id} 无法加载，请运行 canbao policy check 查看问题\n`);
-          return { id, region: null, title: null };
-        }
-      });
+      const dir = policiesDir();
+      if (!existsSync(dir)) throw new InputError(`政策目录不存在：${dir}`);
+      const rows = listPolicyIds(dir).map(listRow);
       if (options.json) {
         writeJson(rows);
         return;
       }
       const width = Math.max(0, ...rows.map((r) => r.id.length));
-      writeLines(rows.map((r) => `${r.id.padEnd(width)}  ${r.region ?? '—'}  ${r.title ?? '（无法加载）'}`));
+      writeLines(
+        rows.map((r) => {
+          const where = r.kind === 'layer' ? '（政策层）' : (r.region ?? '—');
+          return `${r.id.padEnd(width)}  ${where}  ${r.title ?? '（无法加载）'}`;
+        }),
+      );
     });
+}
+
+interface ListRow {
+  readonly id: string;
+  readonly kind: 'local' | 'layer' | null;
+  readonly region: string | null;
+  readonly title: string | null;
+}
+
+/** One policy of the folder; a file that does not load is listed with a warning on stderr. */
+function listRow(id: string): ListRow {
+  try {
+    const { file } = readPolicyFile(join(policiesDir(), `${id}.yaml`));
+    if (file.kind === 'layer') return { id, kind: 'layer', region: null, title: file.title };
+    const p = loadPolicy(id);
+    return { id, kind: 'local', region: p.region.name, title: p.title };
+  } catch (error) {
+    if (!(error instanceof PolicyLoadError)) throw error;
+    process.stderr.write(`警告：政策 ${id} 无法加载，请运行 canbao policy check ${id} 查看问题\n`);
+    return { id, kind: null, region: null, title: null };
+  }
+}
+
+/** A policy as the user named it: its id, and the file when given by path. */
+function policyLabel(id: string, ref: string): string {
+  return ref === id ? id : `${id}（${ref}）`;
 }
 
 /** The file a `policy check` argument names: a path, or the id of a policy in the policies folder. */
@@ -106,6 +140,11 @@ function checkPath(ref: string): string {
 
 /** Checks one file; prints ✓ on stdout or every issue on stderr. */
 function checkOne(ref: string): boolean {
+  if (/\.test\.ya?ml$/.test(ref)) {
+    // Test cases as data (policies/<id>.test.yaml) sit beside the policies; a glob picks them up.
+    writeLines([`- 跳过 ${ref}：这是测试用例文件，不是政策文件`]);
+    return true;
+  }
   let path = ref;
   try {
     path = checkPath(ref);
@@ -123,8 +162,10 @@ function checkOne(ref: string): boolean {
       return false;
     }
     if (!(error instanceof PolicyLoadError)) throw error;
-    const n = error.issues.length;
-    process.stderr.write(`${[...error.issues.map(formatPolicyIssue), `✗ ${path}：${n} 个问题`].join('\n')}\n`);
+    const issues = [...error.issues].sort((x, y) => x.line - y.line || x.column - y.column);
+    process.stderr.write(
+      `${[...issues.map(formatPolicyIssue), `✗ ${path}：${issues.length} 个问题`].join('\n')}\n`,
+    );
     return false;
   }
 }
@@ -165,7 +206,11 @@ export function diffLines(entries: readonly PolicyDiffEntry[]): string[] {
   if (entries.length === 0) return ['两个政策的规则没有差别。'];
   const lines = entries.map((e) => {
     const what =
-      e.change === 'changed' ? `${e.before} → ${e.after}` : e.change === 'added' ? `${e.after}` : `${e.before}`;
+      e.change === 'changed'
+        ? `${e.before} → ${e.after}`
+        : e.change === 'added'
+          ? `${e.after}`
+          : `${e.before}`;
     return `${MARKS[e.change]} ${e.section} ${e.key}：${what}`;
   });
   return [...lines, `共 ${entries.length} 处差别。`];

@@ -1,7 +1,14 @@
 /**
  * `canbao refund`: may a person who has paid get their contribution back, and under which clause?
  */
-import { canRefund, FactsError, MoneyError, parseYuan, REFUND_REASONS, type RefundReason } from '@canbao/core';
+import {
+  canRefund,
+  FactsError,
+  MoneyError,
+  parseYuan,
+  REFUND_REASONS,
+  type RefundReason,
+} from '@canbao/core';
 import type { Command } from 'commander';
 import { loadPolicy } from '../policy/repository.ts';
 import { InputError, writeJson } from './io.ts';
@@ -29,7 +36,9 @@ export function registerRefund(program: Command): void {
   program
     .command('refund')
     .summary('判断退费申请')
-    .description('按政策判断已缴费人员的退费申请：准予、不予或本政策未规定，并给出依据条款。输出 JSON，金额单位为分。')
+    .description(
+      '按政策判断已缴费人员的退费申请：准予、不予或本政策未规定，并给出依据条款。输出 JSON，金额单位为分。',
+    )
     .usage('--policy <政策> --paid <元> --reason <原因> --requested-on <日期> [--benefit-start <日期>]')
     .requiredOption('-p, --policy <id|file>', '政策 id 或政策文件路径')
     .requiredOption('--paid <yuan>', '已缴金额，单位元，最多两位小数（如 350 或 40.50）')
