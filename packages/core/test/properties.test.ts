@@ -328,9 +328,19 @@ describe.each(policies.map((p) => [p.id, p] as const))('policy %s', (_, policy) 
     });
   });
 
-  it('enrolling after the benefit year is impossible (DOMAIN §3)', () => {
+  // The one exception the notices make: a newborn paying within the window pays for the birth
+  // year even after it has ended (达拉特旗 三（三）: 不受集中缴费期限制).
+  it('enrolling after the benefit year is impossible, except for a newborn within the window (DOMAIN §3)', () => {
+    const window = policy.newborn.window;
+    const bornFrom = dayOf(policy.newborn.bornOnOrAfter.toString());
     const { matched } = forAssessed((a, facts) => {
       if (facts.paidOn === undefined || dayOf(facts.paidOn) <= b.benefitEnd) return false;
+      const birth = dayOf(facts.birthDate as string);
+      if (window && birth >= bornFrom && dayOf(facts.paidOn) - birth <= window.days) {
+        expect(a.reasons?.map((r) => r.code) ?? []).not.toContain('paid-after-benefit-end');
+        if (a.eligible) expect(a.benefitStart).toBe(facts.birthDate);
+        return true;
+      }
       expect(a.eligible).toBe(false);
       return true;
     });

@@ -225,12 +225,14 @@ export function evaluate(c: CompiledPolicy, f: CompactFacts, d: Decision): Decis
   } else if (paid < c.collectionStartDay && !(newborn && paid >= f.birthDay)) {
     fail(d, Verdict.PAID_BEFORE_COLLECTION);
     return d;
+  } else if (inWindow && paid - f.birthDay <= c.newbornWindowDays) {
+    // Within the window a newborn pays for the birth year even after it has ended
+    // (达拉特旗 三（三）: 不受集中缴费期限制 … 全额缴纳出生当年 … 自出生之日起).
+    d.timing = Timing.NEWBORN_WINDOW;
+    start = f.birthDay;
   } else if (paid > c.benefitEndDay) {
     fail(d, Verdict.PAID_AFTER_BENEFIT_END);
     return d;
-  } else if (inWindow && paid - f.birthDay <= c.newbornWindowDays) {
-    d.timing = Timing.NEWBORN_WINDOW;
-    start = f.birthDay;
   } else if (paid <= c.collectionEndDay) {
     d.timing = Timing.IN_PERIOD;
     start = c.benefitStartDay;

@@ -121,6 +121,10 @@ export function describePolicy(p: Policy): PolicyEntry[] {
     `集中参保期 ${p.collection.start} 至 ${p.collection.end}`,
     p.collection.cite,
   );
+  if (p.collection.wholeHousehold) {
+    const whole = p.collection.wholeHousehold;
+    add('collection.wholeHousehold', '期限', `整户缴费：${whole.label}`, whole.cite);
+  }
   for (const e of p.collection.extensions) {
     add(
       `collection.extension.${e.groups.join(',')}`,
@@ -231,8 +235,10 @@ export function describePolicy(p: Policy): PolicyEntry[] {
     p.refunds.otherwise.cite,
   );
 
-  for (const t of p.targets)
-    add(`target.${t.metric}`, '目标', `${t.label}：不低于 ${pct(t.atLeastPercent)}`, t.cite);
+  for (const t of p.targets) {
+    const by = t.by ? `（${t.by} 前）` : '';
+    add(`target.${t.metric}`, '目标', `${t.label}：不低于 ${pct(t.atLeastPercent)}${by}`, t.cite);
+  }
   if (p.taskTable) {
     const t = p.taskTable;
     add(
@@ -243,6 +249,8 @@ export function describePolicy(p: Policy): PolicyEntry[] {
     );
   }
   if (p.incentives) {
+    const measure = p.incentives.measure === 'people' ? '参保人数' : '参保金额';
+    add('incentive.measure', '奖惩', `完成任务比例按${measure}计算`, p.incentives.measureCite);
     for (const s of p.incentives.stages) {
       const tiers = s.tiers.map((x) => `≥${pct(x.atLeastPercent)} 奖 ${yuan(x.reward)}`).join('，');
       const required = s.requiredPercent === null ? '' : `须完成 ${pct(s.requiredPercent)}；`;

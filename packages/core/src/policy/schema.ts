@@ -178,6 +178,8 @@ const target = z.strictObject({
     'fund_income_vs_last_year',
   ]),
   atLeastPercent: percent,
+  /** The date by which the target is to be reached, where the notice gives one. */
+  by: date.nullable(),
   label: text,
   cite,
 });
