@@ -1,7 +1,15 @@
 export * from './dates.ts';
 export * from './engine/assess.ts';
 export * from './engine/batch.ts';
-export { CompactFacts, type Facts, FactsError, readFacts } from './engine/facts.ts';
+export {
+  CompactFacts,
+  type Facts,
+  FactsError,
+  GROUP_INDEX,
+  groupMask,
+  groupsOfMask,
+  readFacts,
+} from './engine/facts.ts';
 export * from './engine/refund.ts';
 export * from './engine/why.ts';
 export * from './groups.ts';

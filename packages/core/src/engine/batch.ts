@@ -56,19 +56,33 @@ export interface BatchResults {
   readonly errors: { readonly index: number; readonly field: string; readonly message: string }[];
 }
 
-export function assessBatch(policy: Policy, input: BatchFacts): BatchResults {
-  const c = compilePolicy(policy);
-  const n = input.count;
-  const out: BatchResults = {
-    eligible: new Uint8Array(n),
-    paysFen: new Int32Array(n),
-    subsidyFen: new Int32Array(n),
-    refundLaterFen: new Int32Array(n),
-    benefitStartDay: new Float64Array(n),
-    why: new Uint16Array(n),
+export function allocateBatchResults(count: number): BatchResults {
+  return {
+    eligible: new Uint8Array(count),
+    paysFen: new Int32Array(count),
+    subsidyFen: new Int32Array(count),
+    refundLaterFen: new Int32Array(count),
+    benefitStartDay: new Float64Array(count),
+    why: new Uint16Array(count),
     whyCodes: [],
     errors: [],
   };
+}
+
+/**
+ * Assesses every person of `input`. Pass `out` (from allocateBatchResults, at least input.count
+ * long) to reuse result buffers across runs: fresh arrays cost page faults on every run.
+ */
+export function assessBatch(
+  policy: Policy,
+  input: BatchFacts,
+  out = allocateBatchResults(input.count),
+): BatchResults {
+  const c = compilePolicy(policy);
+  const n = input.count;
+  if (out.eligible.length < n) throw new RangeError(`结果数组长度 ${out.eligible.length} 小于人数 ${n}`);
+  out.whyCodes.length = 0;
+  out.errors.length = 0;
   const whyIndex = new Map<number, number>();
   const f = new CompactFacts();
   const since = new Float64Array(32);
