@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts'],
+    // One throwaway PostgreSQL cluster for the run; suites create their own databases in it.
+    globalSetup: ['packages/server/test/global-setup.ts'],
     // The CLI tests spawn Node processes; give them room on a 2-core machine.
     testTimeout: 30_000,
   },

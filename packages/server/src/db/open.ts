@@ -1,0 +1,110 @@
+/**
+ * Opening canbao's database: SQLite in a data folder by default (one process holds it), or
+ * PostgreSQL when DATABASE_URL is set. Both come back as the same Kysely<Database> with the same
+ * runtime types, migrated (or checked) and seeded.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { checkMigrations, migrateToLatest } from './migrate.ts';
+import type { DialectName } from './migrations/types.ts';
+import type { Database } from './schema.ts';
+import { seedReferenceData } from './seed.ts';
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** Where the data is, for messages: a file path, or the PostgreSQL URL without its password. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL connection string; defaults to DATABASE_URL. */
+  readonly url?: string;
+  /** SQLite data folder; defaults to CANBAO_DATA, then ./data. */
+  readonly dataDir?: string;
+  /**
+   * 'auto' applies pending migrations (the default for the embedded database), 'check' refuses to
+   * run with pending ones (the default for PostgreSQL, where an operator migrates deliberately),
+   * 'none' opens without looking (for `canbao db status` and `db migrate`).
+   */
+  readonly migrate?: 'auto' | 'check' | 'none';
+}
+
+export class DatabaseOpenError extends Error {
+  override name = 'DatabaseOpenError';
+}
+
+export const SQLITE_FILE = 'canbao.sqlite';
+
+export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseHandle> {
+  const url = options.url ?? process.env.DATABASE_URL;
+  const handle = url ? openPostgres(url) : openSqlite(options.dataDir ?? process.env.CANBAO_DATA ?? './data');
+  const mode = options.migrate ?? (handle.dialect === 'sqlite' ? 'auto' : 'check');
+  try {
+    if (mode === 'auto') await migrateToLatest(handle);
+    if (mode === 'check') await checkMigrations(handle);
+    if (mode !== 'none') await seedReferenceData(handle.db);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle;
+}
+
+function openSqlite(dataDir: string): DatabaseHandle {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, SQLITE_FILE);
+  const sqlite = new BetterSqlite3(file, { timeout: 0 });
+  try {
+    // Exclusive locking before WAL: the WAL index then lives in this process's memory and no other
+    // process can open the file while we hold it — a second canbao fails at once, not later.
+    sqlite.pragma('locking_mode = EXCLUSIVE');
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.exec('BEGIN EXCLUSIVE; COMMIT;');
+  } catch (error) {
+    sqlite.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new DatabaseOpenError(
+        `数据库 ${file} 正被另一个 canbao 进程使用；同一数据目录只能由一个进程打开`,
+      );
+    }
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+}
+
+const { types } = pg;
+
+/** PostgreSQL values as canbao's runtime types: bigint and numeric as numbers, dates as strings. */
+function parseType(oid: number, format?: string): (value: string) => unknown {
+  switch (oid) {
+    case types.builtins.INT8:
+    case types.builtins.NUMERIC:
+      return (value) => {
+        const n = Number(value);
+        if (!Number.isSafeInteger(n)) throw new RangeError(`数值超出安全整数范围：${value}`);
+        return n;
+      };
+    case types.builtins.DATE:
+      return (value) => value;
+    case types.builtins.TIMESTAMPTZ:
+    case types.builtins.TIMESTAMP:
+      return (value) => new Date(value).toISOString();
+    default:
+      return types.getTypeParser(oid, format as 'text') as (value: string) => unknown;
+  }
+}
+
+function openPostgres(url: string): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: url, max: 10, types: { getTypeParser: parseType as never } });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', location: url.replace(/:[^:@/]*@/, ':***@'), close: () => db.destroy() };
+}
