@@ -18,3 +18,4 @@ export * from './money.ts';
 export * from './policy/explain.ts';
 export * from './policy/load.ts';
 export * from './policy/schema.ts';
+export * from './region.ts';

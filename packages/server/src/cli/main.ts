@@ -7,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { FactsError, PolicyLoadError } from '@canbao/core';
 import { type Argument, Command, CommanderError } from 'commander';
+import { MigrationError } from '../db/migrate.ts';
+import { DatabaseOpenError } from '../db/open.ts';
 import { PolicyNotFoundError } from '../policy/repository.ts';
+import { ExportError } from '../registry/exports.ts';
+import { ImportFileError } from '../registry/import.ts';
+import { RegionNotFoundError } from '../registry/regions.ts';
+import { registerData } from './data.ts';
 import { EXIT_BAD_INPUT, EXIT_OK, EXIT_UNEXPECTED, InputError } from './io.ts';
 import { registerPolicy } from './policy.ts';
 import { registerQuote } from './quote.ts';
@@ -91,6 +97,7 @@ export function buildProgram(): Command {
   registerQuote(program);
   registerPolicy(program);
   registerRefund(program);
+  registerData(program);
   program.addHelpText(
     'after',
     '\n示例：\n' +
@@ -109,6 +116,15 @@ function expectedMessage(error: unknown): string | null {
     return error.message;
   }
   if (error instanceof PolicyLoadError) return `政策文件有误：\n${error.message}`;
+  if (
+    error instanceof ImportFileError ||
+    error instanceof DatabaseOpenError ||
+    error instanceof MigrationError ||
+    error instanceof RegionNotFoundError ||
+    error instanceof ExportError
+  ) {
+    return error.message;
+  }
   return null;
 }
 

@@ -40,6 +40,8 @@ export interface PeopleTable {
   birth_date: string | null;
   hukou_region_code: string | null;
   residence_region_code: string | null;
+  /** 户籍地址 as written. */
+  address: string | null;
   household_id: number | null;
   phone: string | null;
   deceased_on: string | null;
@@ -172,5 +174,6 @@ export type Person = Selectable<PeopleTable>;
 export type NewPerson = Insertable<PeopleTable>;
 export type PersonUpdate = Updateable<PeopleTable>;
 export type Region = Selectable<RegionsTable>;
+export type RegionUpdate = Updateable<RegionsTable>;
 export type PersonGroup = Selectable<PersonGroupsTable>;
 export type ImportRecord = Selectable<ImportsTable>;

@@ -71,6 +71,7 @@ export const registry: MigrationFactory = (dialect) => {
         .addColumn('birth_date', t.date)
         .addColumn('hukou_region_code', 'text')
         .addColumn('residence_region_code', 'text')
+        .addColumn('address', 'text')
         .addColumn('household_id', t.bigint, (c) => c.references('households.id'))
         .addColumn('phone', 'text')
         .addColumn('deceased_on', t.date)

@@ -1,0 +1,246 @@
+/**
+ * Streaming writers for the files canbao hands out: .xlsx (reports, error reports, exports) and
+ * .csv (UTF-8 with BOM, so Chinese Excel opens it correctly).
+ *
+ * Rows are written as they come: a 1,000,000-row export never sits in memory.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import ExcelJS from 'exceljs';
+import { numberText } from './read-table.ts';
+
+export type CellValue = string | number | null;
+
+export interface ColumnSpec {
+  readonly header: string;
+  /** Column width in characters (default: from the header, at least 10). */
+  readonly width?: number;
+  /**
+   * Format the column as text ('@', the default), so that what the user types in later (an ID
+   * number while fixing an error report) stays text. Set false for numeric columns.
+   */
+  readonly text?: boolean;
+}
+
+export interface SheetSpec {
+  readonly name: string;
+  /** Title lines above the column header row (region, date, policy…), one merged row each. */
+  readonly headerLines?: readonly string[];
+  readonly columns: readonly ColumnSpec[];
+  readonly rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>;
+}
+
+type Target = string | NodeJS.WritableStream;
+
+/** Rows between two turns of the event loop, so compression keeps up and memory stays flat. */
+const YIELD_EVERY = 500;
+/** Bytes of uncompressed sheet XML (or unwritten output) allowed to wait. */
+const HIGH_WATER = 4 * 1024 * 1024;
+/** Excel's limit on the characters in one cell. */
+const MAX_CELL_CHARS = 32_767;
+
+interface OpenedTarget {
+  readonly stream: Writable;
+  /** Rejects as soon as the output fails (exceljs would otherwise wait forever). */
+  readonly failed: Promise<never>;
+  /** Resolves when a file target is closed; immediately for a caller's stream. */
+  finished(): Promise<void>;
+  /** After a failure: destroys the stream and removes a partly written file. */
+  discard(): Promise<void>;
+}
+
+async function openTarget(target: Target): Promise<OpenedTarget> {
+  const stream = (typeof target === 'string' ? createWriteStream(target) : target) as Writable;
+  let fail: (error: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => {});
+  stream.on('error', (error) => fail(error));
+  if (typeof target === 'string') {
+    // Fail early (missing directory, no permission) rather than after writing every row.
+    await Promise.race([once(stream, 'open'), failed]);
+  }
+  return {
+    stream,
+    failed,
+    finished: async () => {
+      if (typeof target !== 'string') return;
+      if (!stream.closed) await Promise.race([once(stream, 'close'), failed]);
+    },
+    discard: async () => {
+      stream.destroy();
+      if (typeof target === 'string') await rm(target, { force: true });
+    },
+  };
+}
+
+/** Writes the sheets in order, each streamed row by row. Returns the number of data rows written. */
+export async function writeXlsx(target: Target, sheets: readonly SheetSpec[]): Promise<{ rows: number }> {
+  const output = await openTarget(target);
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: output.stream,
+    useStyles: true,
+    // Inline strings: the shared string table is written last, so it would sit in memory.
+    useSharedStrings: false,
+  });
+  try {
+    let total = 0;
+    const usedNames = new Set<string>();
+    for (const sheet of sheets) {
+      total += await writeSheet(workbook, sheet, sheetName(sheet.name, usedNames), output);
+    }
+    await Promise.race([workbook.commit(), output.failed]);
+    await output.finished();
+    return { rows: total };
+  } catch (error) {
+    await output.discard();
+    throw error;
+  }
+}
+
+/** Excel sheet names: at most 31 characters, none of : \ / ? * [ ], unique. */
+function sheetName(wanted: string, used: Set<string>): string {
+  const base =
+    wanted
+      .replace(/[:\\/?*[\]]/g, '_')
+      .trim()
+      .slice(0, 31) || 'Sheet';
+  let name = base;
+  for (let n = 2; used.has(name.toLowerCase()); n++)
+    name = `${base.slice(0, 31 - String(n).length - 1)}_${n}`;
+  used.add(name.toLowerCase());
+  return name;
+}
+
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += (ch.codePointAt(0) ?? 0) > 0x2e80 ? 2 : 1;
+  return width;
+}
+
+async function writeSheet(
+  workbook: ExcelJS.stream.xlsx.WorkbookWriter,
+  sheet: SheetSpec,
+  name: string,
+  output: OpenedTarget,
+): Promise<number> {
+  const headerLines = sheet.headerLines ?? [];
+  const headerRowNumber = headerLines.length + 1;
+  const columnCount = Math.max(sheet.columns.length, 1);
+  const worksheet = workbook.addWorksheet(name, {
+    views: [{ state: 'frozen', xSplit: 0, ySplit: headerRowNumber }],
+  });
+  worksheet.columns = sheet.columns.map((column) => ({
+    width: column.width ?? Math.max(10, displayWidth(column.header) + 2),
+    ...(column.text === false ? {} : { style: { numFmt: '@' } }),
+  }));
+
+  headerLines.forEach((text, index) => {
+    const row = worksheet.getRow(index + 1);
+    const cell = row.getCell(1);
+    cell.value = text;
+    if (index === 0) cell.font = { bold: true, size: 14 };
+    if (columnCount > 1) worksheet.mergeCells(index + 1, 1, index + 1, columnCount);
+    row.commit();
+  });
+
+  const header = worksheet.getRow(headerRowNumber);
+  sheet.columns.forEach((column, index) => {
+    const cell = header.getCell(index + 1);
+    cell.value = column.header;
+    cell.font = { bold: true };
+    cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE7E6E6' } };
+    cell.alignment = { vertical: 'middle', horizontal: 'center', wrapText: true };
+  });
+  header.commit();
+
+  let rowNumber = headerRowNumber;
+  let count = 0;
+  for await (const values of sheet.rows) {
+    rowNumber++;
+    const row = worksheet.getRow(rowNumber);
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (value === null || value === undefined) continue;
+      if (typeof value === 'number') {
+        if (Number.isFinite(value)) row.getCell(i + 1).value = value;
+      } else if (value !== '') {
+        row.getCell(i + 1).value = value.length > MAX_CELL_CHARS ? value.slice(0, MAX_CELL_CHARS) : value;
+      }
+    }
+    row.commit();
+    count++;
+    if (count % YIELD_EVERY === 0) {
+      await Promise.race([new Promise((resolve) => setImmediate(resolve)), output.failed]);
+      await drained(worksheet, output);
+    }
+  }
+  worksheet.commit();
+  return count;
+}
+
+/** Bytes a stream holds that its consumer has not taken yet. */
+function buffered(stream: Writable | undefined): number {
+  if (stream === undefined) return 0;
+  const state = (stream as unknown as { _writableState?: { length?: number } })._writableState;
+  return stream.writableLength ?? state?.length ?? 0;
+}
+
+/**
+ * Waits while compression lags behind. exceljs's row.commit() ignores backpressure: the sheet's
+ * XML goes into a PassThrough that archiver drains at its own pace (compression runs on the thread
+ * pool), and without this wait a 1,000,000-row sheet sits uncompressed in memory (~250 MB).
+ */
+async function drained(worksheet: unknown, output: OpenedTarget): Promise<void> {
+  // Internals of exceljs 4's WorksheetWriter: its StreamBuf, piped into archiver's PassThrough.
+  const pipes = (worksheet as { stream?: { pipes?: Writable[] } }).stream?.pipes;
+  const sheetPipe = Array.isArray(pipes) ? pipes[0] : undefined;
+  while (buffered(sheetPipe) > HIGH_WATER || buffered(output.stream) > HIGH_WATER) {
+    const pending = buffered(sheetPipe) > HIGH_WATER ? sheetPipe : output.stream;
+    await Promise.race([once(pending as Writable, 'drain'), output.failed]);
+  }
+}
+
+export interface CsvOptions {
+  /** Start with a UTF-8 BOM (default true): without it Chinese Excel reads the file as GBK. */
+  readonly bom?: boolean;
+}
+
+/**
+ * Writes a CSV file (UTF-8 with BOM, CRLF line ends). Returns the number of data rows written.
+ * Numbers are written without exponent. Note that Excel shows digit strings longer than 15 digits
+ * (ID numbers) in a CSV as 1.2E+17 and loses digits if the user saves: hand out .xlsx to people.
+ */
+export async function writeCsv(
+  target: Target,
+  headers: readonly string[],
+  rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>,
+  options: CsvOptions = {},
+): Promise<{ rows: number }> {
+  const output = await openTarget(target);
+  let count = 0;
+  async function* records(): AsyncGenerator<string[]> {
+    yield [...headers];
+    for await (const values of rows) {
+      count++;
+      yield values.map((v) =>
+        v === null || v === undefined ? '' : typeof v === 'number' ? numberText(v) : v,
+      );
+    }
+  }
+  const stringifier = stringify({ bom: options.bom ?? true, record_delimiter: 'windows' });
+  try {
+    // Like the xlsx writer, the target stream is ended when done.
+    await pipeline(Readable.from(records()), stringifier, output.stream);
+    await output.finished();
+  } catch (error) {
+    await output.discard();
+    throw error;
+  }
+  return { rows: count };
+}

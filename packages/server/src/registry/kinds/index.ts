@@ -1,0 +1,13 @@
+/** Every import kind, by the name the CLI and API use. */
+import type { ImportKind } from '../kind.ts';
+import { groups } from './groups.ts';
+import { ecert, enrollment, external, students } from './others.ts';
+import { population } from './population.ts';
+import { regions } from './regions.ts';
+
+export const IMPORT_KINDS: Readonly<Record<string, ImportKind<unknown>>> = Object.fromEntries(
+  [regions, population, enrollment, groups, students, external, ecert].map((k) => [
+    k.kind,
+    k as ImportKind<unknown>,
+  ]),
+);
