@@ -56,6 +56,11 @@ export interface OpenTableOptions {
    * (村（社区） / 村(社区)) is given the expected spelling.
    */
   readonly expectedHeaders?: ExpectedHeaders;
+  /**
+   * Headers a header row must all have (each an alternative spelling list): when given, the header
+   * row is the first row holding every one of them, however few the file's columns are.
+   */
+  readonly requiredHeaders?: ExpectedHeaders;
   /** xlsx: the sheet to read, by name (default: the first sheet). */
   readonly sheet?: string;
   /** csv: skip detection and decode with this encoding. */
@@ -158,7 +163,9 @@ export async function openTable(path: string, options: OpenTableOptions = {}): P
     await raw.return(undefined);
     throw error;
   }
-  const headerIndex = findHeaderRow(leading, options.expectedHeaders);
+  const headerIndex = options.requiredHeaders
+    ? findRowWithAll(leading, options.requiredHeaders)
+    : findHeaderRow(leading, options.expectedHeaders);
   const headerRow = headerIndex === -1 ? undefined : leading[headerIndex];
   if (headerRow === undefined) {
     await raw.return(undefined);
@@ -225,6 +232,15 @@ function headerGroups(expected: ExpectedHeaders | undefined): readonly (readonly
   return (expected ?? [])
     .map((entry) => (typeof entry === 'string' ? [entry] : entry))
     .filter((g) => g.length > 0);
+}
+
+/** The first row holding every required header (in any of its spellings). */
+function findRowWithAll(rows: readonly RawRow[], required: ExpectedHeaders): number {
+  const groups = headerGroups(required).map((group) => new Set(group.map(headerMatchKey)));
+  return rows.findIndex((row) => {
+    const keys = new Set(row.cells.map(headerMatchKey));
+    return groups.every((group) => [...group].some((key) => keys.has(key)));
+  });
 }
 
 function findHeaderRow(rows: readonly RawRow[], expected: ExpectedHeaders | undefined): number {

@@ -102,7 +102,10 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
   const expectedHeaders = kind.columns.map((c) => [c.header, ...(c.aliases ?? [])]);
   let table: TableSource;
   try {
-    table = await openTable(file, { expectedHeaders });
+    table = await openTable(file, {
+      expectedHeaders,
+      requiredHeaders: kind.columns.filter((c) => c.required).map((c) => [c.header, ...(c.aliases ?? [])]),
+    });
   } catch (error) {
     throw new ImportFileError((error as Error).message);
   }
