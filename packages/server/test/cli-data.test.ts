@@ -7,33 +7,63 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'packages/server/bin/canbao.js');
+const pgUrl = inject('pgUrl');
+
+interface Target {
+  readonly name: 'sqlite' | 'postgres';
+  /** The environment that points canbao at this target's database. */
+  env(): Promise<Record<string, string>>;
+}
+
 const data = mkdtempSync(join(tmpdir(), 'canbao-cli-data-'));
-const files = mkdtempSync(join(tmpdir(), 'canbao-cli-files-'));
-
-function canbao(...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, CANBAO_DATA: data, DATABASE_URL: '' },
-    cwd: files,
+const targets: Target[] = [{ name: 'sqlite', env: async () => ({ CANBAO_DATA: data, DATABASE_URL: '' }) }];
+if (pgUrl) {
+  let url: string | null = null;
+  targets.push({
+    name: 'postgres',
+    async env() {
+      if (!url) {
+        const name = `canbao_cli_${process.pid}_${Date.now()}`;
+        const admin = new pg.Client({ connectionString: pgUrl });
+        await admin.connect();
+        await admin.query(`create database ${name}`);
+        await admin.end();
+        url = pgUrl.replace(/\/[^/]*$/, `/${name}`);
+      }
+      return { DATABASE_URL: url };
+    },
   });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-function file(name: string, lines: string[]): string {
-  const path = join(files, name);
-  writeFileSync(path, `\uFEFF${lines.join('\r\n')}\r\n`);
-  return path;
-}
+describe.each(targets)('canbao db / import / export / template [$name]', (target) => {
+  const files = mkdtempSync(join(tmpdir(), 'canbao-cli-files-'));
+  let env: Record<string, string> = {};
+  beforeAll(async () => {
+    env = await target.env();
+  });
+  function canbao(...args: string[]) {
+    const result = spawnSync(process.execPath, [BIN, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      cwd: files,
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+  function file(name: string, lines: string[]): string {
+    const path = join(files, name);
+    writeFileSync(path, `\uFEFF${lines.join('\r\n')}\r\n`);
+    return path;
+  }
 
-describe('canbao db / import / export / template', () => {
   it('reports the database and its migrations, then migrates', () => {
     const before = canbao('db', 'status');
     expect(before.code).toBe(0);
-    expect(before.stdout).toContain(join(data, 'canbao.sqlite'));
+    expect(before.stdout).toContain(target.name === 'sqlite' ? join(data, 'canbao.sqlite') : 'postgres://');
     expect(before.stdout).toContain('0001-registry（待执行）');
     const migrate = canbao('db', 'migrate');
     expect(migrate.stdout).toContain('✓ 已执行迁移 0001-registry');
@@ -120,29 +150,32 @@ describe('canbao db / import / export / template', () => {
     );
   });
 
-  it('refuses to open a data folder another canbao process holds', async () => {
-    const holder = spawn(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `const { openDatabase } = await import(${JSON.stringify(join(ROOT, 'packages/server/src/db/open.ts'))});
-         await openDatabase({ dataDir: ${JSON.stringify(data)} });
-         console.log('holding');
-         setTimeout(() => process.exit(0), 20000);`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    try {
-      await new Promise<void>((ready, fail) => {
-        holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('holding') && ready());
-        holder.on('exit', () => fail(new Error('holder exited early')));
-      });
-      const second = canbao('db', 'status');
-      expect(second.code).toBe(2);
-      expect(second.stderr).toContain('正被另一个 canbao 进程使用');
-    } finally {
-      holder.kill();
-    }
-  });
+  // The single-process lock belongs to the embedded database; PostgreSQL serves many processes.
+  if (target.name === 'sqlite') {
+    it('refuses to open a data folder another canbao process holds', async () => {
+      const holder = spawn(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const { openDatabase } = await import(${JSON.stringify(join(ROOT, 'packages/server/src/db/open.ts'))});
+           await openDatabase({ dataDir: ${JSON.stringify(data)} });
+           console.log('holding');
+           setTimeout(() => process.exit(0), 20000);`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      try {
+        await new Promise<void>((ready, fail) => {
+          holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('holding') && ready());
+          holder.on('exit', () => fail(new Error('holder exited early')));
+        });
+        const second = canbao('db', 'status');
+        expect(second.code).toBe(2);
+        expect(second.stderr).toContain('正被另一个 canbao 进程使用');
+      } finally {
+        holder.kill();
+      }
+    });
+  }
 });

@@ -3,14 +3,16 @@
  * registry from the command line. Long imports show a progress bar on stderr.
  */
 import { basename, dirname, extname, join } from 'node:path';
-import { DEPARTMENTS, departmentFromLabel, parseDate } from '@canbao/core';
+import { DEPARTMENTS, departmentFromLabel, groupLabel, parseDate } from '@canbao/core';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { migrateToLatest, migrationStatus } from '../db/migrate.ts';
 import { type DatabaseHandle, openDatabase } from '../db/open.ts';
 import { writeErrorReport } from '../files/error-report.ts';
+import { writeXlsx } from '../files/write-xlsx.ts';
 import { exportRegistry, exportVillageRoster } from '../registry/exports.ts';
 import { type ImportResult, importFile } from '../registry/import.ts';
+import type { GroupChange } from '../registry/kinds/groups.ts';
 import { IMPORT_KINDS } from '../registry/kinds/index.ts';
 import { writeTemplate } from '../registry/templates.ts';
 import { InputError, writeJson, writeLines } from './io.ts';
@@ -92,6 +94,36 @@ function summary(result: ImportResult, file: string): string[] {
   return lines;
 }
 
+const CHANGE_LABELS = { added: '新增', removed: '移出', changed: '认定日期变更' } as const;
+
+/** What a department list changed, for the department to check: one row per person and group. */
+async function writeChanges(
+  changes: readonly GroupChange[],
+  effectiveDate: string,
+  target: string,
+): Promise<void> {
+  await writeXlsx(target, [
+    {
+      name: '名单变动',
+      headerLines: [`与上次名单相比的变动（生效日期 ${effectiveDate}）`],
+      columns: [
+        { header: '变动', width: 14 },
+        { header: '姓名', width: 12 },
+        { header: '证件号码', width: 22, text: true },
+        { header: '人员类别', width: 20 },
+        { header: '认定日期', width: 12 },
+      ],
+      rows: changes.map((c) => [
+        CHANGE_LABELS[c.change],
+        c.name,
+        c.docNumber,
+        groupLabel(c.group),
+        c.certifiedOn,
+      ]),
+    },
+  ]);
+}
+
 export function registerData(program: Command): void {
   const db = program
     .command('db')
@@ -142,6 +174,7 @@ export function registerData(program: Command): void {
     .option('--effective <date>', '变更生效日期（默认今天）')
     .option('--accept-valid', '只导入正确的行，错误的行列入报告')
     .option('--report <file>', '错误报告（.xlsx）保存位置（默认与源文件同目录）')
+    .option('--changes <file>', '部门名单：把与上次名单相比的变动（新增、移出、变更）保存为 .xlsx')
     .option('--json', '以 JSON 输出结果')
     .action(
       async (
@@ -153,6 +186,7 @@ export function registerData(program: Command): void {
           effective?: string;
           acceptValid?: boolean;
           report?: string;
+          changes?: string;
           json?: boolean;
         },
       ) => {
@@ -201,6 +235,13 @@ export function registerData(program: Command): void {
             { file, sheet: result.sheet, expectedHeaders: kind.columns.map((c) => c.header) },
             byLine,
             reportPath,
+          );
+        }
+        if (options.changes && result.status === 'completed') {
+          await writeChanges(
+            result.changes as readonly GroupChange[],
+            effectiveDate ?? today,
+            options.changes,
           );
         }
         if (options.json) {
