@@ -14,6 +14,7 @@ export * from './engine/refund.ts';
 export * from './engine/why.ts';
 export * from './groups.ts';
 export * from './id-number.ts';
+export * from './ledger.ts';
 export * from './money.ts';
 export * from './policy/explain.ts';
 export * from './policy/load.ts';

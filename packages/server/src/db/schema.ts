@@ -157,6 +157,34 @@ export interface ImportsTable {
   finished_at: string;
 }
 
+/** One balanced movement of money; its lines sum to zero. Append-only (triggers refuse edits). */
+export interface JournalTransfersTable {
+  id: Generated<number>;
+  county_code: string;
+  /** payment, subsidy, reimbursement, remittance, refund, … */
+  kind: string;
+  /** What caused it (payment, enrollment, bank batch …) and that thing's id. */
+  business_type: string;
+  business_id: string;
+  /** The caller's key: the same key again returns the first transfer, never a second one. */
+  idempotency_key: string;
+  /** sha256 of the transfer's content, to tell a replay from a conflicting reuse of the key. */
+  lines_digest: string;
+  occurred_on: string;
+  recorded_at: string;
+  actor: string;
+  memo: string | null;
+}
+
+export interface JournalLinesTable {
+  id: Generated<number>;
+  county_code: string;
+  transfer_id: number;
+  account: string;
+  /** Signed fen: debit positive, credit negative. */
+  amount_fen: number;
+}
+
 export interface Database {
   regions: RegionsTable;
   people: PeopleTable;
@@ -168,6 +196,8 @@ export interface Database {
   ecert_activations: EcertActivationsTable;
   task_targets: TaskTargetsTable;
   imports: ImportsTable;
+  journal_transfers: JournalTransfersTable;
+  journal_lines: JournalLinesTable;
 }
 
 export type Person = Selectable<PeopleTable>;

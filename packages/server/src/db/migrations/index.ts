@@ -1,9 +1,13 @@
 /** Every migration, in order. Names sort in the order they must run; never rename or remove one. */
 import type { Migration } from 'kysely/migration';
 import { registry } from './0001-registry.ts';
+import { journal } from './0002-journal.ts';
 import type { DialectName, MigrationFactory } from './types.ts';
 
-const MIGRATIONS: readonly [string, MigrationFactory][] = [['0001-registry', registry]];
+const MIGRATIONS: readonly [string, MigrationFactory][] = [
+  ['0001-registry', registry],
+  ['0002-journal', journal],
+];
 
 export function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return Object.fromEntries(MIGRATIONS.map(([name, factory]) => [name, factory(dialect)]));
