@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, inject } from 'vitest';
+import { afterAll, afterEach, describe, inject } from 'vitest';
 import { type DatabaseHandle, type OpenOptions, openDatabase } from '../src/db/open.ts';
 
 export interface Engine {
@@ -62,4 +62,20 @@ function postgresEngine(baseUrl: string): Engine {
 export function describeEachEngine(title: string, fn: (engine: Engine) => void): void {
   describe(`${title} [sqlite]`, () => fn(sqliteEngine()));
   if (pgUrl) describe(`${title} [postgres]`, () => fn(postgresEngine(pgUrl)));
+}
+
+/**
+ * Fresh databases for the tests of a suite, each closed after its test: call inside the function
+ * given to describeEachEngine.
+ */
+export function useFreshDatabases(engine: Engine): () => Promise<DatabaseHandle> {
+  const open: DatabaseHandle[] = [];
+  afterEach(async () => {
+    for (const handle of open.splice(0)) await handle.close();
+  });
+  return async () => {
+    const handle = await engine.open();
+    open.push(handle);
+    return handle;
+  };
 }

@@ -1,12 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { DatabaseHandle } from '../src/db/open.ts';
 import { importFile } from '../src/registry/import.ts';
 import { groups } from '../src/registry/kinds/groups.ts';
 import { population } from '../src/registry/kinds/population.ts';
-import { describeEachEngine } from './db-harness.ts';
+import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'canbao-import-'));
 let fileCounter = 0;
@@ -33,15 +33,7 @@ const ROSTER = [
 ];
 
 describeEachEngine('import', (engine) => {
-  const handles: DatabaseHandle[] = [];
-  afterEach(async () => {
-    for (const h of handles.splice(0)) await h.close();
-  });
-  const fresh = async () => {
-    const h = await engine.open();
-    handles.push(h);
-    return h;
-  };
+  const fresh = useFreshDatabases(engine);
   const run = (handle: DatabaseHandle, file: string, extra: Partial<Parameters<typeof importFile>[0]> = {}) =>
     importFile({ handle, kind: population, file, countyCode: '341302', today: '2022-03-01', ...extra });
 

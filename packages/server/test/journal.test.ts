@@ -1,7 +1,6 @@
 import { type Fen, fen, LedgerError, transfer } from '@canbao/core';
 import { sql } from 'kysely';
-import { afterEach, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../src/db/open.ts';
+import { expect, it } from 'vitest';
 import {
   accountBalances,
   checkJournal,
@@ -9,7 +8,7 @@ import {
   recordTransfer,
   type TransferInput,
 } from '../src/ledger/journal.ts';
-import { describeEachEngine } from './db-harness.ts';
+import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
 
 const COUNTY = '341024';
 
@@ -26,15 +25,7 @@ const payment = (key: string, amount: number, person = 1): TransferInput => ({
 });
 
 describeEachEngine('journal', (engine) => {
-  const handles: DatabaseHandle[] = [];
-  afterEach(async () => {
-    for (const h of handles.splice(0)) await h.close();
-  });
-  const fresh = async () => {
-    const h = await engine.open();
-    handles.push(h);
-    return h;
-  };
+  const fresh = useFreshDatabases(engine);
 
   it('records balanced transfers and sums balances per account', async () => {
     const { db } = await fresh();

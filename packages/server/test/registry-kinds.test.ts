@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { DatabaseHandle } from '../src/db/open.ts';
 import { writeXlsx } from '../src/files/write-xlsx.ts';
 import { type ImportOptions, importFile } from '../src/registry/import.ts';
 import { IMPORT_KINDS } from '../src/registry/kinds/index.ts';
-import { describeEachEngine } from './db-harness.ts';
+import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'canbao-kinds-'));
 let n = 0;
@@ -22,15 +22,7 @@ const ZHANG = '341302198001010011';
 const LI = '341302198502020023';
 
 describeEachEngine('import kinds', (engine) => {
-  const handles: DatabaseHandle[] = [];
-  afterEach(async () => {
-    for (const h of handles.splice(0)) await h.close();
-  });
-  const fresh = async () => {
-    const h = await engine.open();
-    handles.push(h);
-    return h;
-  };
+  const fresh = useFreshDatabases(engine);
   const run = (handle: DatabaseHandle, kind: string, file: string, extra: Partial<ImportOptions> = {}) =>
     importFile({
       handle,
