@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
 import { MigrationError } from '../src/db/migrate.ts';
@@ -152,6 +155,28 @@ describeEachEngine('database', (engine) => {
   });
 
   if (engine.name === 'sqlite') {
+    it('makes a consistent backup that opens as a database of its own', async () => {
+      const h = await fresh();
+      const now = new Date().toISOString();
+      await h.db
+        .insertInto('households')
+        .values({
+          county_code: '341024',
+          number: 'H-9',
+          village_code: null,
+          head_person_id: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      const copyDir = mkdtempSync(join(tmpdir(), 'canbao-backup-'));
+      await h.backup(join(copyDir, 'canbao.sqlite'));
+      await expect(h.backup(join(copyDir, 'canbao.sqlite'))).rejects.toThrow('已存在');
+      const copy = await openDatabase({ dataDir: copyDir, migrate: 'check' });
+      open.push(copy);
+      expect(await copy.db.selectFrom('households').select('number').execute()).toEqual([{ number: 'H-9' }]);
+    });
+
     it('lets only one process hold a data folder: a second one fails at once', async () => {
       await fresh();
       await expect(openDatabase({ ...engine.lastLocation() })).rejects.toThrow(DatabaseOpenError);

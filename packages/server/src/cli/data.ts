@@ -139,6 +139,13 @@ export function registerData(program: Command): void {
           : ['数据库已是最新，无待执行的迁移。'],
       );
     });
+  db.command('backup')
+    .description('备份嵌入式数据库（SQLite 在线备份，得到一致的副本）')
+    .argument('<file>', '备份文件路径（不可已存在）')
+    .action(async (target: string) => {
+      await withDatabase('check', (handle) => handle.backup(target));
+      writeLines([`✓ 已备份到 ${target}（恢复：把它作为 canbao.sqlite 放入一个空的数据目录）`]);
+    });
   db.command('status')
     .description('显示数据库位置和各迁移的执行状态')
     .option('--json', '以 JSON 输出')

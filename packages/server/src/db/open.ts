@@ -3,7 +3,7 @@
  * PostgreSQL when DATABASE_URL is set. Both come back as the same Kysely<Database> with the same
  * runtime types, migrated (or checked) and seeded.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -18,6 +18,11 @@ export interface DatabaseHandle {
   readonly dialect: DialectName;
   /** Where the data is, for messages: a file path, or the PostgreSQL URL without its password. */
   readonly location: string;
+  /**
+   * A consistent copy of the whole database while it is open (SQLite's online backup). On
+   * PostgreSQL backups are the operator's (pg_dump, base backups): this refuses with that advice.
+   */
+  backup(target: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,7 +83,16 @@ function openSqlite(dataDir: string): DatabaseHandle {
     throw error;
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    location: file,
+    backup: async (target) => {
+      if (existsSync(target)) throw new DatabaseOpenError(`备份文件 ${target} 已存在，不会覆盖`);
+      await sqlite.backup(target);
+    },
+    close: () => db.destroy(),
+  };
 }
 
 const { types } = pg;
@@ -106,5 +120,13 @@ function parseType(oid: number, format?: string): (value: string) => unknown {
 function openPostgres(url: string): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: 10, types: { getTypeParser: parseType as never } });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', location: url.replace(/:[^:@/]*@/, ':***@'), close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgres',
+    location: url.replace(/:[^:@/]*@/, ':***@'),
+    backup: async () => {
+      throw new DatabaseOpenError('PostgreSQL 数据库请使用 pg_dump 或基础备份（见 docs/OPERATIONS.md）');
+    },
+    close: () => db.destroy(),
+  };
 }
