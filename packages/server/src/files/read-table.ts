@@ -7,12 +7,12 @@
  * user sees in Excel or a text editor.
  */
 import { createReadStream } from 'node:fs';
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { PassThrough, pipeline, type Readable, type Writable } from 'node:stream';
-import { createInflateRaw } from 'node:zlib';
+import { pipeline, type Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
 import ExcelJS from 'exceljs';
+import { openZip, type ZipArchive, ZipError } from './zip.ts';
 
 export interface TableRow {
   /** The row number the user sees (1-based, title and header rows included). */
@@ -466,9 +466,9 @@ async function* xlsxRows(
       null,
       `无法读取 Excel 文件：不是有效的 .xlsx 文件（可能是改了扩展名的 .xls、已加密或已损坏）${detail}`,
     );
-  let zip: ZipDirectory;
+  let zip: ZipArchive;
   try {
-    zip = await readZipDirectory(path);
+    zip = await openZip(path);
   } catch (error) {
     throw broken(error instanceof ZipError ? '' : `（${(error as Error).message}）`);
   }
@@ -481,10 +481,13 @@ async function* xlsxRows(
     worksheets: 'emit',
     entries: 'ignore',
   });
-  const part = (name: string) => zip.entries.get(name);
-  const open = (entry: ZipEntry) => zipEntryStream(path, entry, progress);
+  const part = (name: string) => (zip.has(name) ? name : undefined);
+  const open = (name: string) =>
+    zip.open(name, (bytes) => {
+      progress.bytes += bytes;
+    });
 
-  let sheetEntry: ZipEntry | undefined;
+  let sheetEntry: string | undefined;
   let sheetName: string;
   try {
     const workbook = part('xl/workbook.xml');
@@ -518,6 +521,7 @@ async function* xlsxRows(
     const strings = part('xl/sharedStrings.xml');
     if (strings !== undefined) for await (const _ of parts._parseSharedStrings(open(strings)));
   } catch (error) {
+    zip.close();
     if (error instanceof TableFileError) throw error;
     throw broken(`（${(error as Error).message}）`);
   }
@@ -543,6 +547,7 @@ async function* xlsxRows(
     );
   } finally {
     input.destroy();
+    zip.close();
   }
   progress.bytes = Number.POSITIVE_INFINITY;
 }
@@ -591,144 +596,6 @@ function resolvePartName(target: string): string {
     else if (segment !== '.' && segment !== '') out.push(segment);
   }
   return out.join('/');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Minimal zip reader: the central directory, then one entry at a time, inflated as a stream.
-
-class ZipError extends Error {}
-
-interface ZipEntry {
-  readonly name: string;
-  readonly method: number;
-  readonly compressedSize: number;
-  readonly localHeaderOffset: number;
-}
-
-interface ZipDirectory {
-  readonly entries: ReadonlyMap<string, ZipEntry>;
-}
-
-const EOCD_SIGNATURE = 0x06054b50;
-const ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
-const ZIP64_EOCD_SIGNATURE = 0x06064b50;
-const CENTRAL_SIGNATURE = 0x02014b50;
-const LOCAL_SIGNATURE = 0x04034b50;
-
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  const { bytesRead } = await handle.read(buffer, 0, length, position);
-  if (bytesRead !== length) throw new ZipError('truncated');
-  return buffer;
-}
-
-async function readZipDirectory(path: string): Promise<ZipDirectory> {
-  const handle = await open(path, 'r');
-  try {
-    const size = (await handle.stat()).size;
-    if (size < 22) throw new ZipError('too small');
-    const tailLength = Math.min(size, 22 + 0xffff);
-    const tail = await readAt(handle, size - tailLength, tailLength);
-    let eocd = -1;
-    for (let i = tailLength - 22; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === EOCD_SIGNATURE) {
-        eocd = i;
-        break;
-      }
-    }
-    if (eocd === -1) throw new ZipError('no end of central directory');
-    let count = tail.readUInt16LE(eocd + 10);
-    let directorySize = tail.readUInt32LE(eocd + 12);
-    let directoryOffset = tail.readUInt32LE(eocd + 16);
-    if (count === 0xffff || directorySize === 0xffffffff || directoryOffset === 0xffffffff) {
-      const locatorAt = size - tailLength + eocd - 20;
-      const locator = await readAt(handle, locatorAt, 20);
-      if (locator.readUInt32LE(0) !== ZIP64_LOCATOR_SIGNATURE) throw new ZipError('bad zip64 locator');
-      const record = await readAt(handle, Number(locator.readBigUInt64LE(8)), 56);
-      if (record.readUInt32LE(0) !== ZIP64_EOCD_SIGNATURE) throw new ZipError('bad zip64 record');
-      count = Number(record.readBigUInt64LE(32));
-      directorySize = Number(record.readBigUInt64LE(40));
-      directoryOffset = Number(record.readBigUInt64LE(48));
-    }
-    if (directoryOffset + directorySize > size) throw new ZipError('bad central directory');
-    const directory = await readAt(handle, directoryOffset, directorySize);
-    const entries = new Map<string, ZipEntry>();
-    let at = 0;
-    for (let i = 0; i < count; i++) {
-      if (at + 46 > directory.length || directory.readUInt32LE(at) !== CENTRAL_SIGNATURE) {
-        throw new ZipError('bad central directory entry');
-      }
-      const method = directory.readUInt16LE(at + 10);
-      let compressedSize = directory.readUInt32LE(at + 20);
-      let uncompressedSize = directory.readUInt32LE(at + 24);
-      const nameLength = directory.readUInt16LE(at + 28);
-      const extraLength = directory.readUInt16LE(at + 30);
-      const commentLength = directory.readUInt16LE(at + 32);
-      let localHeaderOffset = directory.readUInt32LE(at + 42);
-      const name = directory.toString('utf8', at + 46, at + 46 + nameLength);
-      // Zip64 extra field: 64-bit values for the fields saturated above, in this order.
-      let extra = at + 46 + nameLength;
-      const extraEnd = extra + extraLength;
-      while (extra + 4 <= extraEnd) {
-        const id = directory.readUInt16LE(extra);
-        const length = directory.readUInt16LE(extra + 2);
-        if (id === 0x0001) {
-          let field = extra + 4;
-          if (uncompressedSize === 0xffffffff) {
-            uncompressedSize = Number(directory.readBigUInt64LE(field));
-            field += 8;
-          }
-          if (compressedSize === 0xffffffff) {
-            compressedSize = Number(directory.readBigUInt64LE(field));
-            field += 8;
-          }
-          if (localHeaderOffset === 0xffffffff) localHeaderOffset = Number(directory.readBigUInt64LE(field));
-        }
-        extra += 4 + length;
-      }
-      entries.set(name.replace(/^\//, ''), { name, method, compressedSize, localHeaderOffset });
-      at = extraEnd + commentLength;
-    }
-    return { entries };
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The entry's content as UTF-8 text chunks (decoded so that no character is split). */
-function zipEntryStream(path: string, entry: ZipEntry, progress: Progress): Readable {
-  const output = new PassThrough();
-  output.setEncoding('utf8');
-  (async () => {
-    const handle = await open(path, 'r');
-    let header: Buffer;
-    try {
-      header = await readAt(handle, entry.localHeaderOffset, 30);
-    } finally {
-      await handle.close();
-    }
-    if (header.readUInt32LE(0) !== LOCAL_SIGNATURE) throw new ZipError(`bad local header for ${entry.name}`);
-    const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
-    if (entry.method !== 0 && entry.method !== 8)
-      throw new ZipError(`unsupported compression for ${entry.name}`);
-    if (entry.compressedSize === 0) {
-      output.end();
-      return;
-    }
-    const raw = createReadStream(path, {
-      start,
-      end: start + entry.compressedSize - 1,
-      highWaterMark: 256 * 1024,
-    });
-    raw.on('data', (chunk) => {
-      progress.bytes += chunk.length;
-    });
-    const stages: NodeJS.ReadWriteStream[] = entry.method === 8 ? [createInflateRaw()] : [];
-    pipeline([raw, ...stages, output] as unknown as [Readable, Writable], (error) => {
-      if (error && !output.destroyed) output.destroy(error);
-    });
-  })().catch((error: unknown) => output.destroy(error as Error));
-  return output;
 }
 
 function xlsxRow(row: ExcelJS.Row, line: number): RawRow {

@@ -67,6 +67,110 @@ const BATCH = 1000;
 
 class Rejected extends Error {}
 
+/**
+ * The line each unique key (usually the document number) was first seen on, for the duplicate
+ * check of a whole file. A 1,000,000-row roster has 1,000,000 keys: as a Map of strings that is
+ * about 100 MB of small objects on the heap, which the garbage collector walks again and again and
+ * which made the heap (and the process) grow by several times that. Here each key's UTF-8 bytes are
+ * appended to one buffer, indexed by an open-addressing hash table in typed arrays: about 45 bytes
+ * a key, off the heap. A key that is not well-formed UTF-16 (cannot round-trip through UTF-8) goes
+ * to a small Map instead.
+ */
+export class FirstLines {
+  private bytes = Buffer.allocUnsafe(1 << 16);
+  private used = 0;
+  /** Per entry: where its bytes start (the next entry's start is where they end) and its line. */
+  private starts = new Uint32Array(1 << 10);
+  private lines = new Uint32Array(1 << 10);
+  private count = 0;
+  /** Entry index + 1 per slot; 0 is empty. Kept at most half full. */
+  private slots = new Uint32Array(1 << 11);
+  private readonly odd = new Map<string, number>();
+
+  /** The line `key` was first seen on; or, seen for the first time, records `line` and returns undefined. */
+  firstOrAdd(key: string, line: number): number | undefined {
+    if (!key.isWellFormed()) {
+      const first = this.odd.get(key);
+      if (first === undefined) this.odd.set(key, line);
+      return first;
+    }
+    // Write the key after the last one; it stays there only if it is new. Keys are mostly ASCII
+    // (document numbers), copied here without a call into Buffer.write.
+    const start = this.used;
+    let length = key.length;
+    this.reserve(length * 3);
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i);
+      if (c > 0x7f) {
+        length = this.bytes.write(key, start, 'utf8');
+        break;
+      }
+      this.bytes[start + i] = c;
+    }
+    const hash = hashBytes(this.bytes, start, start + length);
+    const mask = this.slots.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot] as number;
+      if (entry === 0) {
+        this.add(slot, start, length, line);
+        return undefined;
+      }
+      const at = this.starts[entry - 1] as number;
+      const end = entry === this.count ? this.used : (this.starts[entry] as number);
+      if (end - at === length && this.bytes.compare(this.bytes, start, start + length, at, end) === 0) {
+        return this.lines[entry - 1];
+      }
+    }
+  }
+
+  /** Room for `length` more bytes after the last key. */
+  private reserve(length: number) {
+    if (this.used + length <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + length));
+    this.bytes.copy(grown, 0, 0, this.used);
+    this.bytes = grown;
+  }
+
+  private add(slot: number, start: number, length: number, line: number) {
+    if (this.count === this.starts.length) {
+      this.starts = grow(this.starts);
+      this.lines = grow(this.lines);
+    }
+    this.starts[this.count] = start;
+    this.lines[this.count] = line;
+    this.count++;
+    this.used = start + length;
+    this.slots[slot] = this.count;
+    if (this.count * 2 > this.slots.length) this.rehash();
+  }
+
+  private rehash() {
+    const slots = new Uint32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let entry = 1; entry <= this.count; entry++) {
+      const start = this.starts[entry - 1] as number;
+      const end = entry === this.count ? this.used : (this.starts[entry] as number);
+      let slot = hashBytes(this.bytes, start, end) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = entry;
+    }
+    this.slots = slots;
+  }
+}
+
+function grow(array: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
+  const grown = new Uint32Array(array.length * 2);
+  grown.set(array);
+  return grown;
+}
+
+/** FNV-1a over bytes [start, end). */
+function hashBytes(bytes: Buffer, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+  return hash >>> 0;
+}
+
 async function sha256(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
@@ -198,7 +302,7 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
         counts,
         state: new Map(),
       };
-      const seen = new Map<string, number>();
+      const seen = new FirstLines();
       let batch: ParsedRow<unknown>[] = [];
       const flush = async () => {
         if (batch.length === 0) return;
@@ -223,10 +327,8 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
         };
         const row = kind.parseRow(values, report, ctx);
         if (row !== null && !badLines.has(line) && kind.uniqueKey) {
-          const key = kind.uniqueKey(row);
-          const first = seen.get(key);
+          const first = seen.firstOrAdd(kind.uniqueKey(row), line);
           if (first !== undefined) report(null, `与第 ${first} 行重复（同一证件号码）`);
-          else seen.set(key, line);
         }
         if (row !== null && !badLines.has(line)) batch.push({ line, row });
         if (batch.length >= BATCH) await flush();

@@ -11,7 +11,7 @@
 import { DEPARTMENTS, type GroupCode, groupFromLabel, groupLabel } from '@canbao/core';
 import { FieldError, type PersonDocument, parseDateCell } from '../fields.ts';
 import type { ImportContext, ImportKind, ParsedRow } from '../kind.ts';
-import { chunks, dayBefore, ensurePeople, personKey } from '../people.ts';
+import { type BulkTable, chunks, dayBefore, ensurePeople, insertRows, personKey } from '../people.ts';
 import { docTypeColumn, field, idColumn, nameColumn, readPerson } from './population.ts';
 
 export interface GroupRow {
@@ -36,6 +36,21 @@ interface Listed {
   group: GroupCode;
   certifiedOn: string | null;
 }
+
+const PERSON_GROUPS_TABLE: BulkTable = {
+  name: 'person_groups',
+  columns: [
+    ['county_code', 'text'],
+    ['person_id', 'bigint'],
+    ['group_code', 'text'],
+    ['department', 'text'],
+    ['certified_on', 'date'],
+    ['valid_from', 'date'],
+    ['valid_to', 'date'],
+    ['source_import_id', 'bigint'],
+    ['source_line', 'integer'],
+  ],
+};
 
 export const groups: ImportKind<GroupRow> = {
   kind: 'groups',
@@ -187,24 +202,22 @@ export const groups: ImportKind<GroupRow> = {
         .where('id', 'in', part)
         .execute();
     }
-    for (const part of chunks(openRows)) {
-      await ctx.db
-        .insertInto('person_groups')
-        .values(
-          part.map((l) => ({
-            county_code: ctx.countyCode,
-            person_id: l.personId,
-            group_code: l.group,
-            department,
-            certified_on: l.certifiedOn,
-            valid_from: ctx.effectiveDate,
-            valid_to: null,
-            source_import_id: ctx.importId,
-            source_line: null,
-          })),
-        )
-        .execute();
-    }
+    await insertRows(
+      ctx.db,
+      ctx.dialect,
+      PERSON_GROUPS_TABLE,
+      openRows.map((l) => [l.personId, l.group, l.certifiedOn]),
+      {
+        fixed: {
+          county_code: ctx.countyCode,
+          department,
+          valid_from: ctx.effectiveDate,
+          valid_to: null,
+          source_import_id: ctx.importId,
+          source_line: null,
+        },
+      },
+    );
     const changed = changes.filter((c) => c.change === 'changed').length;
     ctx.counts.added = added;
     ctx.counts.removed = changes.filter((c) => c.change === 'removed').length;
