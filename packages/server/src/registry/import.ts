@@ -72,7 +72,7 @@ class Rejected extends Error {}
  * check of a whole file. A 1,000,000-row roster has 1,000,000 keys: as a Map of strings that is
  * about 100 MB of small objects on the heap, which the garbage collector walks again and again and
  * which made the heap (and the process) grow by several times that. Here each key's UTF-8 bytes are
- * appended to one buffer, indexed by an open-addressing hash table in typed arrays: about 45 bytes
+ * appended to one buffer, indexed by an open-addressing hash table in typed arrays: about 50 bytes
  * a key, off the heap. A key that is not well-formed UTF-16 (cannot round-trip through UTF-8) goes
  * to a small Map instead.
  */
