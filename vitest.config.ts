@@ -7,5 +7,7 @@ export default defineConfig({
     globalSetup: ['packages/server/test/global-setup.ts'],
     // The CLI tests spawn Node processes; give them room on a 2-core machine.
     testTimeout: 30_000,
+    // Memory tests collect garbage before they sample, so they measure what is retained.
+    execArgv: ['--expose-gc'],
   },
 });

@@ -767,6 +767,11 @@ describe('streaming', () => {
     out.end();
     await once(out, 'close');
 
+    // Retained heap, not garbage awaiting collection: collect before each sample (vitest runs
+    // the workers with --expose-gc), so a loaded machine's lazy GC cannot fail the test.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) throw new Error('run with --expose-gc (vitest.config.ts execArgv)');
+    gc();
     const baseline = process.memoryUsage().heapUsed;
     let peak = 0;
     let count = 0;
@@ -775,7 +780,10 @@ describe('streaming', () => {
     for await (const row of table.rows()) {
       count++;
       last = row;
-      if (count % 5000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+      if (count % 20_000 === 0) {
+        gc();
+        peak = Math.max(peak, process.memoryUsage().heapUsed);
+      }
     }
     expect(count).toBe(n);
     expect(last?.line).toBe(n + 1);
@@ -783,7 +791,7 @@ describe('streaming', () => {
     expect(table.bytesRead()).toBe(table.totalBytes);
     // The file is ~60 MB of UTF-8 (~120 MB as JS strings); buffering the rows would blow this.
     expect(table.totalBytes).toBeGreaterThan(50_000_000);
-    expect(peak - baseline).toBeLessThan(100 * 1024 * 1024);
-    expect(peak).toBeLessThan(200 * 1024 * 1024);
+    // Buffering the rows would retain well over 150 MB; streaming retains a few.
+    expect(peak - baseline).toBeLessThan(40 * 1024 * 1024);
   }, 60_000);
 });
