@@ -41,6 +41,7 @@ import { type DepartmentCode, idCheckCharacter } from '@canbao/core';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { type DatabaseHandle, openDatabase, SQLITE_FILE } from '../packages/server/src/db/open.ts';
+import { QIXIAN_VILLAGES } from '../packages/server/src/db/seed.ts';
 import { startThrowawayPostgres } from '../packages/server/src/db/throwaway-postgres.ts';
 import { importFile } from '../packages/server/src/registry/import.ts';
 import { groups } from '../packages/server/src/registry/kinds/groups.ts';
@@ -51,23 +52,8 @@ const TARGET_RATIO = 3;
 const TARGET_PEAK_MIB = 512;
 const COUNTY = '341302';
 const TODAY = '2026-11-24';
-/** The 14 seed villages of 蕲县镇 (packages/server/src/db/seed.ts): 341302900001…014 in this order. */
-const VILLAGES = [
-  '蕲县村',
-  '邱元村',
-  '徐桥村',
-  '灯塔村',
-  '周王村',
-  '团结村',
-  '代安村',
-  '大江村',
-  '袁小寨村',
-  '白陈村',
-  '白安村',
-  '许寨村',
-  '刘圩村',
-  '忠陈村',
-];
+/** The 14 seed villages of 蕲县镇: 341302900001…014 in this order. */
+const VILLAGES = QIXIAN_VILLAGES;
 const villageCode = (i: number) => `341302900${String(i + 1).padStart(3, '0')}`;
 
 /** Each subsidised group: the department that certifies it and the label its list writes. */

@@ -22,7 +22,8 @@ interface SeedRegion {
 const OFFICIAL = 'GB/T 2260 行政区划代码';
 const PLACEHOLDER = 'canbao 占位编码（通知未载明统计用区划代码，导入官方代码后替换）';
 
-const QIXIAN_VILLAGES = [
+/** 蕲县镇's villages as annex 2 of its notice lists them (placeholder codes …001–014 in this order). */
+export const QIXIAN_VILLAGES: readonly string[] = [
   '蕲县村',
   '邱元村',
   '徐桥村',
