@@ -7,7 +7,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { DialectName } from '../db/migrations/types.ts';
 import type { Database, DocType, NewPerson, Person } from '../db/schema.ts';
 import type { PersonDocument } from './fields.ts';
-import type { ImportContext } from './kind.ts';
+import type { ImportContext, ParsedRow } from './kind.ts';
 
 /** How many values one statement may carry, well inside SQLite's and PostgreSQL's limits. */
 export const CHUNK = 400;
@@ -287,4 +287,22 @@ export function personKey(doc: { docType: DocType; number: string }): string {
 /** The day before a date (history rows close the day before the change takes effect). */
 export function dayBefore(date: string): string {
   return parseDate(date).subtract({ days: 1 }).toString();
+}
+
+/**
+ * The rows of a batch, each with its person (created when the registry lacks them): what every
+ * list that names people by document writes from.
+ */
+export async function rowsWithPeople<T extends MinimalPerson>(
+  ctx: ImportContext,
+  rows: readonly ParsedRow<T>[],
+): Promise<{ readonly row: T; readonly line: number; readonly person: Person }[]> {
+  const people = await ensurePeople(
+    ctx,
+    rows.map((r) => r.row),
+  );
+  return rows.flatMap(({ row, line }) => {
+    const person = people.get(personKey(row.doc));
+    return person ? [{ row, line, person }] : [];
+  });
 }

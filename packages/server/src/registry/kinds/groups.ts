@@ -11,7 +11,7 @@
 import { DEPARTMENTS, type GroupCode, groupFromLabel, groupLabel } from '@canbao/core';
 import { FieldError, type PersonDocument, parseDateCell } from '../fields.ts';
 import type { ImportContext, ImportKind, ParsedRow } from '../kind.ts';
-import { type BulkTable, chunks, dayBefore, ensurePeople, insertRows, personKey } from '../people.ts';
+import { type BulkTable, chunks, dayBefore, insertRows, personKey, rowsWithPeople } from '../people.ts';
 import { docTypeColumn, field, idColumn, nameColumn, readPerson } from './population.ts';
 
 export interface GroupRow {
@@ -112,14 +112,8 @@ export const groups: ImportKind<GroupRow> = {
   },
   uniqueKey: (row) => `${personKey(row.doc)}:${row.group}`,
   async writeBatch(rows: readonly ParsedRow<GroupRow>[], ctx: ImportContext) {
-    const people = await ensurePeople(
-      ctx,
-      rows.map((r) => r.row),
-    );
     const listed = listedOf(ctx);
-    for (const { row } of rows) {
-      const person = people.get(personKey(row.doc));
-      if (!person) continue;
+    for (const { row, person } of await rowsWithPeople(ctx, rows)) {
       listed.set(`${person.id}:${row.group}`, {
         personId: person.id,
         name: row.name,

@@ -12,7 +12,7 @@ import {
   parseYuanCell,
 } from '../fields.ts';
 import type { ImportContext, ImportKind, ParsedRow } from '../kind.ts';
-import { chunks, ensurePeople, personKey } from '../people.ts';
+import { chunks, personKey, rowsWithPeople } from '../people.ts';
 import { docTypeColumn, field, idColumn, nameColumn, readPerson } from './population.ts';
 
 interface Named {
@@ -85,25 +85,14 @@ export const enrollment: ImportKind<EnrollmentRow> = {
   },
   uniqueKey: (row) => `${personKey(row.doc)}:${row.benefitYear}`,
   async writeBatch(rows: readonly ParsedRow<EnrollmentRow>[], ctx) {
-    const people = await ensurePeople(
-      ctx,
-      rows.map((r) => r.row),
-    );
-    const values = rows.flatMap(({ row }) => {
-      const person = people.get(personKey(row.doc));
-      return person
-        ? [
-            {
-              county_code: ctx.countyCode,
-              person_id: person.id,
-              benefit_year: row.benefitYear,
-              insured_region_code: row.regionCode,
-              amount_fen: row.amountFen,
-              source_import_id: ctx.importId,
-            },
-          ]
-        : [];
-    });
+    const values = (await rowsWithPeople(ctx, rows)).map(({ row, person }) => ({
+      county_code: ctx.countyCode,
+      person_id: person.id,
+      benefit_year: row.benefitYear,
+      insured_region_code: row.regionCode,
+      amount_fen: row.amountFen,
+      source_import_id: ctx.importId,
+    }));
     let written = 0;
     for (const part of chunks(values)) {
       const result = await ctx.db
@@ -155,14 +144,9 @@ export const students: ImportKind<StudentRow> = {
   },
   uniqueKey: (row) => personKey(row.doc),
   async writeBatch(rows: readonly ParsedRow<StudentRow>[], ctx) {
-    const people = await ensurePeople(
-      ctx,
-      rows.map((r) => r.row),
-    );
     let updated = 0;
-    for (const { row } of rows) {
-      const person = people.get(personKey(row.doc));
-      if (!person || (person.is_student === 1 && person.school === row.school)) continue;
+    for (const { row, person } of await rowsWithPeople(ctx, rows)) {
+      if (person.is_student === 1 && person.school === row.school) continue;
       await ctx.db
         .updateTable('people')
         .set({ is_student: 1, school: row.school, updated_at: ctx.now })
@@ -263,15 +247,9 @@ export const external: ImportKind<ExternalRow> = {
   },
   uniqueKey: (row) => `${personKey(row.doc)}:${row.kind}`,
   async writeBatch(rows: readonly ParsedRow<ExternalRow>[], ctx) {
-    const people = await ensurePeople(
-      ctx,
-      rows.map((r) => r.row),
-    );
     let added = 0;
     let updated = 0;
-    for (const { row, line } of rows) {
-      const person = people.get(personKey(row.doc));
-      if (!person) continue;
+    for (const { row, line, person } of await rowsWithPeople(ctx, rows)) {
       const current = await ctx.db
         .selectFrom('external_coverage')
         .selectAll()
@@ -346,23 +324,12 @@ export const ecert: ImportKind<EcertRow> = {
   },
   uniqueKey: (row) => personKey(row.doc),
   async writeBatch(rows: readonly ParsedRow<EcertRow>[], ctx) {
-    const people = await ensurePeople(
-      ctx,
-      rows.map((r) => r.row),
-    );
-    const values = rows.flatMap(({ row }) => {
-      const person = people.get(personKey(row.doc));
-      return person
-        ? [
-            {
-              county_code: ctx.countyCode,
-              person_id: person.id,
-              activated_on: row.activatedOn,
-              source_import_id: ctx.importId,
-            },
-          ]
-        : [];
-    });
+    const values = (await rowsWithPeople(ctx, rows)).map(({ row, person }) => ({
+      county_code: ctx.countyCode,
+      person_id: person.id,
+      activated_on: row.activatedOn,
+      source_import_id: ctx.importId,
+    }));
     for (const part of chunks(values)) {
       // The first activation counts; a later list repeating it changes nothing.
       await ctx.db
