@@ -14,15 +14,21 @@ export const ACCOUNTS = {
   fiscal_special: '居民医保财政专户',
   medical_assistance_fund: '医疗救助资金账户',
   refunds_payable: '应退个人缴费',
+  reimbursements_payable: '应付先缴后补资助',
 } as const;
 
 export type NamedAccount = keyof typeof ACCOUNTS;
 
-/** An account: a named one, a funder's, a resident's (`resident:<personId>`), or a collector's cash. */
+/**
+ * An account: a named one, a funder's, a resident's (`resident:<personId>`), one enrollment's
+ * contributions (`enrollment:<id>`: its credits are what was paid and subsidised for that person
+ * and year), or a collector's cash.
+ */
 export type AccountCode =
   | NamedAccount
   | `funder:${FunderCode}`
   | `resident:${number}`
+  | `enrollment:${number}`
   | `collector:${string}`
   | `channel:${string}`;
 
@@ -36,7 +42,8 @@ export class LedgerError extends Error {
   override name = 'LedgerError';
 }
 
-const ACCOUNT_PATTERN = /^(?:[a-z_]+|funder:[a-z_]+|resident:\d+|collector:[\w.-]+|channel:[a-z_]+)$/;
+const ACCOUNT_PATTERN =
+  /^(?:[a-z_]+|funder:[a-z_]+|resident:\d+|enrollment:\d+|collector:[\w.-]+|channel:[a-z_]+)$/;
 
 export function isAccountCode(code: string): code is AccountCode {
   if (!ACCOUNT_PATTERN.test(code)) return false;
@@ -74,6 +81,7 @@ export function transfer(from: AccountCode, to: AccountCode, amount: Fen): Journ
 export function accountLabel(code: AccountCode): string {
   if (code.startsWith('funder:')) return `${FUNDERS[code.slice(7) as FunderCode]}（资助）`;
   if (code.startsWith('resident:')) return `参保人 #${code.slice(9)}`;
+  if (code.startsWith('enrollment:')) return `参保登记 #${code.slice(11)}`;
   if (code.startsWith('collector:')) return `代收员 ${code.slice(10)} 现金`;
   if (code.startsWith('channel:')) return `缴费渠道 ${code.slice(8)}`;
   return ACCOUNTS[code as NamedAccount];

@@ -185,6 +185,257 @@ export interface JournalLinesTable {
   amount_fen: number;
 }
 
+/** The policy a county runs for a benefit year, with the exact text it was opened with. */
+export interface CampaignsTable {
+  id: Generated<number>;
+  county_code: string;
+  benefit_year: number;
+  policy_id: string;
+  policy_hash: string;
+  policy_file: string;
+  policy_text: string;
+  layer_file: string | null;
+  layer_text: string | null;
+  opened_at: string;
+  actor: string;
+}
+
+export type EnrollmentStatus =
+  | 'registered'
+  | 'awaiting_payment'
+  | 'paid'
+  | 'confirmed'
+  | 'suspended'
+  | 'terminated'
+  | 'refunded';
+
+/** How an enrollment came to be: renewal of last year's, a new application, the bureau, a newborn. */
+export type EnrollmentSource = 'renewal' | 'new' | 'bureau' | 'newborn' | 'online';
+
+/** One person in one benefit year, with the assessment that set what they owe. */
+export interface EnrollmentsTable {
+  id: Generated<number>;
+  county_code: string;
+  campaign_id: number;
+  benefit_year: number;
+  person_id: number;
+  household_id: number | null;
+  /** The village the person is counted in (progress, mobilisation lists), as of enrollment. */
+  village_code: string | null;
+  status: EnrollmentStatus;
+  source: EnrollmentSource;
+  /** The year a newborn's parents chose, where the policy lets them. */
+  coverage_year: number | null;
+  /** 1 when the household asked for bank withholding from an agreement card. */
+  withhold: number;
+  standard_fen: number;
+  /** What the person pays (from the stored assessment). */
+  pays_fen: number;
+  /** Direct subsidies booked for the person. */
+  subsidy_fen: number;
+  /** 先缴后补: reimbursed to the person after payment. */
+  refund_later_fen: number;
+  /** What the person has paid so far (sum of their payments). */
+  paid_fen: number;
+  benefit_start: string | null;
+  benefit_end: string | null;
+  why: string;
+  policy_hash: string;
+  /** The date the facts were taken (the payment date once paid). */
+  assessed_on: string;
+  /** The assessment JSON (amounts, subsidies, dates, rules with clauses). */
+  assessment: string;
+  /** Incremented by every change: writers check it (check-and-act) so no change is lost. */
+  version: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EnrollmentEventsTable {
+  id: Generated<number>;
+  county_code: string;
+  enrollment_id: number;
+  event: string;
+  from_status: EnrollmentStatus | null;
+  to_status: EnrollmentStatus;
+  reason: string | null;
+  /** JSON: what changed (amounts before/after, payment id …). */
+  detail: string | null;
+  actor: string;
+  at: string;
+}
+
+/** The channels a policy may name (policy `channels`); every payment comes through one of them. */
+export type ChannelCode =
+  | 'online'
+  | 'bank_withholding'
+  | 'cash_collection'
+  | 'tax_hall'
+  | 'bank_counter'
+  | 'pos'
+  | 'school';
+
+/** One payment as the channel knows it (its transaction id), covering one or more enrollments. */
+export interface PaymentOrdersTable {
+  id: Generated<number>;
+  county_code: string;
+  channel: ChannelCode;
+  channel_txn_id: string;
+  /** sha256 of what was paid for (lines, amount, date): a replay matches it, a conflict does not. */
+  digest: string;
+  amount_fen: number;
+  paid_on: string;
+  payer: string | null;
+  collector: string | null;
+  receipt_no: string | null;
+  /** Channel detail: school name, POS terminal, withholding batch item … */
+  reference: string | null;
+  actor: string;
+  created_at: string;
+}
+
+export type PaymentStatus = 'recorded' | 'confirmed' | 'refunded';
+
+/** The part of an order paid for one enrollment. */
+export interface PaymentsTable {
+  id: Generated<number>;
+  county_code: string;
+  order_id: number;
+  enrollment_id: number;
+  person_id: number;
+  channel: ChannelCode;
+  amount_fen: number;
+  paid_on: string;
+  status: PaymentStatus;
+  tax_receipt_no: string | null;
+  confirmed_on: string | null;
+}
+
+/** Cash a collector handed over to the 待报解 account. */
+export interface RemittancesTable {
+  id: Generated<number>;
+  county_code: string;
+  collector: string;
+  slip_no: string;
+  amount_fen: number;
+  remitted_on: string;
+  actor: string;
+  created_at: string;
+}
+
+export interface BankAgreementsTable {
+  id: Generated<number>;
+  county_code: string;
+  person_id: number;
+  bank: string;
+  card_number: string;
+  holder_name: string;
+  holder_doc_number: string | null;
+  valid_from: string;
+  valid_to: string | null;
+  close_reason: string | null;
+  created_at: string;
+}
+
+export interface WithholdingBatchesTable {
+  id: Generated<number>;
+  county_code: string;
+  batch_no: string;
+  benefit_year: number;
+  bank: string | null;
+  status: 'exported' | 'completed';
+  rows: number;
+  total_fen: number;
+  succeeded: number;
+  succeeded_fen: number;
+  failed: number;
+  result_sha256: string | null;
+  created_on: string;
+  created_at: string;
+  completed_at: string | null;
+  actor: string;
+}
+
+export interface WithholdingItemsTable {
+  id: Generated<number>;
+  county_code: string;
+  batch_id: number;
+  seq: number;
+  enrollment_id: number;
+  person_id: number;
+  agreement_id: number;
+  amount_fen: number;
+  result: 'pending' | 'succeeded' | 'failed';
+  failure_reason: string | null;
+  order_id: number | null;
+}
+
+export interface TaxConfirmationsTable {
+  id: Generated<number>;
+  county_code: string;
+  tax_receipt_no: string;
+  doc_number: string;
+  name: string | null;
+  channel_txn_id: string | null;
+  amount_fen: number;
+  paid_on: string | null;
+  confirmed_on: string;
+  /** matched: applied to a payment; discrepancy: kept out of the books, listed for follow-up. */
+  status: 'matched' | 'discrepancy';
+  problem: string | null;
+  payment_id: number | null;
+  /** The file (or 'api') the confirmation came from. */
+  source: string;
+  source_line: number | null;
+  created_at: string;
+}
+
+export interface RefundsTable {
+  id: Generated<number>;
+  county_code: string;
+  enrollment_id: number;
+  person_id: number;
+  reason: string;
+  requested_on: string;
+  decision: 'approve' | 'refuse' | 'not_specified';
+  /** Paid back to the person, fen. */
+  amount_fen: number;
+  /** Direct subsidies returned to their funders, fen. */
+  subsidy_reversed_fen: number;
+  rule_id: string;
+  cite: string;
+  rule_text: string;
+  status: 'refused' | 'not_specified' | 'approved' | 'paid';
+  paid_on: string | null;
+  payout_reference: string | null;
+  actor: string;
+  created_at: string;
+}
+
+export interface ReimbursementBatchesTable {
+  id: Generated<number>;
+  county_code: string;
+  batch_no: string;
+  funder: string;
+  benefit_year: number;
+  status: 'created' | 'paid' | 'confirmed';
+  people: number;
+  total_fen: number;
+  created_on: string;
+  paid_on: string | null;
+  confirmed_on: string | null;
+  actor: string;
+}
+
+export interface ReimbursementItemsTable {
+  id: Generated<number>;
+  county_code: string;
+  batch_id: number;
+  enrollment_id: number;
+  person_id: number;
+  amount_fen: number;
+}
+
 export interface Database {
   regions: RegionsTable;
   people: PeopleTable;
@@ -198,6 +449,19 @@ export interface Database {
   imports: ImportsTable;
   journal_transfers: JournalTransfersTable;
   journal_lines: JournalLinesTable;
+  campaigns: CampaignsTable;
+  enrollments: EnrollmentsTable;
+  enrollment_events: EnrollmentEventsTable;
+  payment_orders: PaymentOrdersTable;
+  payments: PaymentsTable;
+  remittances: RemittancesTable;
+  bank_agreements: BankAgreementsTable;
+  withholding_batches: WithholdingBatchesTable;
+  withholding_items: WithholdingItemsTable;
+  tax_confirmations: TaxConfirmationsTable;
+  refunds: RefundsTable;
+  reimbursement_batches: ReimbursementBatchesTable;
+  reimbursement_items: ReimbursementItemsTable;
 }
 
 export type Person = Selectable<PeopleTable>;
@@ -207,3 +471,5 @@ export type Region = Selectable<RegionsTable>;
 export type RegionUpdate = Updateable<RegionsTable>;
 export type PersonGroup = Selectable<PersonGroupsTable>;
 export type ImportRecord = Selectable<ImportsTable>;
+export type Campaign = Selectable<CampaignsTable>;
+export type Enrollment = Selectable<EnrollmentsTable>;

@@ -1,0 +1,48 @@
+/**
+ * What every collection service is given: the database, the county, who is acting, and the clock
+ * (today in Asia/Shanghai and the wall-clock instant), passed in rather than read, so tests and
+ * scripted campaigns control time.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+
+export interface CollectionContext {
+  readonly db: Kysely<Database>;
+  readonly countyCode: string;
+  /** The user or system acting (recorded on every event and transfer). */
+  readonly actor: string;
+  /** Today's date in Asia/Shanghai, YYYY-MM-DD. */
+  readonly today: string;
+  /** The wall-clock instant, ISO 8601, for recorded_at / created_at columns. */
+  readonly now: string;
+}
+
+/**
+ * An expected refusal in the campaign (already paid, wrong amount, not eligible, unknown person):
+ * its message is Chinese and is shown to the user as is.
+ */
+export class CollectionError extends Error {
+  override name = 'CollectionError';
+  /** A stable code for callers (HTTP status mapping, tests). */
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** The same person paid for twice: the second attempt is refused, the first stands. */
+export class AlreadyPaidError extends CollectionError {
+  override name = 'AlreadyPaidError';
+  constructor(message: string) {
+    super('already_paid', message);
+  }
+}
+
+/** A channel transaction id reused for a different payment. */
+export class PaymentConflictError extends CollectionError {
+  override name = 'PaymentConflictError';
+  constructor(message: string) {
+    super('payment_conflict', message);
+  }
+}

@@ -1,0 +1,570 @@
+/**
+ * Enrollments: one per person per benefit year, with a state, a history of every transition and
+ * the assessment that set what the person owes (amounts, benefit dates, rule codes, policy hash).
+ *
+ *   registered → awaiting_payment → paid → confirmed          (the ordinary path)
+ *   awaiting_payment → confirmed                              (full subsidy, enrolled by the bureau)
+ *   any open state → suspended → back; → terminated; paid/confirmed → refunded
+ *
+ * The assessment is recomputed while the person has not paid (facts change: a 低保 certificate
+ * arrives) and is fixed once they pay — a later change of facts is reported, never applied
+ * silently (`staleAssessments`).
+ */
+import { type Assessment, assess, FactsError, type Policy } from '@canbao/core';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Database, Enrollment, EnrollmentSource, EnrollmentStatus, Person } from '../db/schema.ts';
+import { recordTransfer } from '../ledger/journal.ts';
+import { personFacts } from '../registry/facts.ts';
+import { findCampaign } from './campaign.ts';
+import { type CollectionContext, CollectionError } from './context.ts';
+
+export const STATUS_LABELS: Readonly<Record<EnrollmentStatus, string>> = {
+  registered: '已登记',
+  awaiting_payment: '待缴费',
+  paid: '已缴费',
+  confirmed: '已确认参保',
+  suspended: '暂停',
+  terminated: '已终止',
+  refunded: '已退费',
+};
+
+/** States in which a person counts as enrolled for the year (paid or confirmed). */
+export const ENROLLED: readonly EnrollmentStatus[] = ['paid', 'confirmed'];
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface AssessOptions {
+  /** The date the facts are taken at (default: today). */
+  readonly asOf?: string;
+  /** The payment date, for benefit-start rules; absent while only quoting. */
+  readonly paidOn?: string;
+  readonly coverageYear?: number | null;
+}
+
+/** The engine's assessment of a registered person, from the registry's facts. */
+export async function assessPerson(
+  db: Db,
+  ctx: Pick<CollectionContext, 'countyCode' | 'today'>,
+  policy: Policy,
+  personId: number,
+  options: AssessOptions = {},
+): Promise<Assessment> {
+  const facts = await personFacts(db, ctx.countyCode, personId, options.asOf ?? options.paidOn ?? ctx.today);
+  if (options.paidOn) facts.paidOn = options.paidOn;
+  if (options.coverageYear) facts.coverageYear = options.coverageYear;
+  try {
+    return assess(policy, facts);
+  } catch (error) {
+    if (error instanceof FactsError) {
+      throw new CollectionError('facts', `人员 #${personId} 的登记信息不足以测算：${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** The columns an assessment fills on an enrollment. */
+export function assessmentColumns(a: Assessment, assessedOn: string) {
+  const direct = a.subsidies.filter((s) => s.mode === 'direct').reduce((n, s) => n + s.amount, 0);
+  return {
+    standard_fen: a.standard as number,
+    pays_fen: a.pays as number,
+    subsidy_fen: direct,
+    refund_later_fen: a.refundLater as number,
+    benefit_start: a.benefitStart,
+    benefit_end: a.benefitEnd,
+    why: a.why,
+    policy_hash: a.policy.hash,
+    assessed_on: assessedOn,
+    assessment: JSON.stringify(a),
+  };
+}
+
+export function notEligibleMessage(person: Pick<Person, 'name'>, a: Assessment): string {
+  const reasons = (a.reasons ?? []).map((r) => r.text).join('；');
+  return `${person.name} 不能参保：${reasons || '不符合参保条件'}`;
+}
+
+/** The village a person is counted in: their household's village, else a village-level hukou code. */
+export async function villageOf(db: Db, person: Person): Promise<string | null> {
+  if (person.household_id !== null) {
+    const household = await db
+      .selectFrom('households')
+      .select('village_code')
+      .where('id', '=', person.household_id)
+      .executeTakeFirst();
+    if (household?.village_code) return household.village_code;
+  }
+  return person.hukou_region_code && person.hukou_region_code.length === 12 ? person.hukou_region_code : null;
+}
+
+export async function getPerson(db: Db, countyCode: string, personId: number): Promise<Person> {
+  const person = await db
+    .selectFrom('people')
+    .selectAll()
+    .where('county_code', '=', countyCode)
+    .where('id', '=', personId)
+    .executeTakeFirst();
+  if (!person)
+    throw new CollectionError('unknown_person', `人员 #${personId} 不在县级区划 ${countyCode} 的登记中`);
+  return person;
+}
+
+/** Finds a person by document number (any document type) in the county. */
+export async function personByDocument(db: Db, countyCode: string, docNumber: string): Promise<Person> {
+  const person = await db
+    .selectFrom('people')
+    .selectAll()
+    .where('county_code', '=', countyCode)
+    .where('doc_number', '=', docNumber.trim().toUpperCase())
+    .executeTakeFirst();
+  if (!person) throw new CollectionError('unknown_person', `登记中没有证件号码为 ${docNumber} 的人员`);
+  return person;
+}
+
+export interface TransitionInput {
+  readonly event: string;
+  readonly to: EnrollmentStatus;
+  readonly reason?: string | null;
+  readonly detail?: unknown;
+  /** Columns changed with the transition (a fresh assessment, paid_fen …). */
+  readonly set?: Partial<Omit<Enrollment, 'id' | 'version'>>;
+  /** The states the enrollment must be in; default: its current state as read. */
+  readonly from?: readonly EnrollmentStatus[];
+}
+
+/**
+ * Changes an enrollment and records the event, check-and-act: the update only applies when the
+ * row still has the version (and state) read, so of two concurrent writers exactly one wins and
+ * the other gets `false` back.
+ */
+export async function transition(
+  trx: Db,
+  ctx: CollectionContext,
+  enrollment: Enrollment,
+  input: TransitionInput,
+): Promise<boolean> {
+  const from = input.from ?? [enrollment.status];
+  const result = await trx
+    .updateTable('enrollments')
+    .set({ ...input.set, status: input.to, updated_at: ctx.now, version: sql`version + 1` })
+    .where('id', '=', enrollment.id)
+    .where('version', '=', enrollment.version)
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await trx
+    .insertInto('enrollment_events')
+    .values({
+      county_code: ctx.countyCode,
+      enrollment_id: enrollment.id,
+      event: input.event,
+      from_status: enrollment.status,
+      to_status: input.to,
+      reason: input.reason ?? null,
+      detail: input.detail === undefined ? null : JSON.stringify(input.detail),
+      actor: ctx.actor,
+      at: ctx.now,
+    })
+    .execute();
+  return true;
+}
+
+export interface EnrollInput {
+  readonly personId: number;
+  readonly source: EnrollmentSource;
+  readonly benefitYear?: number;
+  readonly coverageYear?: number | null;
+  readonly withhold?: boolean;
+  readonly reason?: string;
+}
+
+export interface EnrollResult {
+  readonly enrollment: Enrollment;
+  readonly assessment: Assessment;
+  /** False when the person already had an enrollment for the year (it is returned unchanged). */
+  readonly created: boolean;
+}
+
+/**
+ * Enrolls one person for the campaign's benefit year: assessed now, awaiting payment. A person the
+ * engine refuses (already in employee insurance, not in the scheme) is not enrolled: the error
+ * says why, with the rule. A person with nothing to pay and a full direct subsidy is enrolled and
+ * confirmed at once (the bureau's enrollment of full-subsidy people).
+ */
+export async function enroll(ctx: CollectionContext, input: EnrollInput): Promise<EnrollResult> {
+  const { campaign, policy } = await findCampaign(ctx.db, ctx.countyCode, input.benefitYear);
+  return ctx.db.transaction().execute(async (trx) => {
+    const person = await getPerson(trx, ctx.countyCode, input.personId);
+    const existing = await trx
+      .selectFrom('enrollments')
+      .selectAll()
+      .where('county_code', '=', ctx.countyCode)
+      .where('person_id', '=', person.id)
+      .where('benefit_year', '=', campaign.benefit_year)
+      .executeTakeFirst();
+    if (existing) {
+      return {
+        enrollment: existing,
+        assessment: JSON.parse(existing.assessment) as Assessment,
+        created: false,
+      };
+    }
+    if (person.deceased_on) {
+      throw new CollectionError('deceased', `${person.name} 已于 ${person.deceased_on} 死亡，不能参保`);
+    }
+    const assessment = await assessPerson(trx, ctx, policy, person.id, {
+      coverageYear: input.coverageYear ?? null,
+    });
+    if (!assessment.eligible)
+      throw new CollectionError('not_eligible', notEligibleMessage(person, assessment));
+    const inserted = await trx
+      .insertInto('enrollments')
+      .values({
+        county_code: ctx.countyCode,
+        campaign_id: campaign.id,
+        benefit_year: campaign.benefit_year,
+        person_id: person.id,
+        household_id: person.household_id,
+        village_code: await villageOf(trx, person),
+        status: 'awaiting_payment',
+        source: input.source,
+        coverage_year: input.coverageYear ?? null,
+        withhold: input.withhold ? 1 : 0,
+        paid_fen: 0,
+        ...assessmentColumns(assessment, ctx.today),
+        created_at: ctx.now,
+        updated_at: ctx.now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('enrollment_events')
+      .values({
+        county_code: ctx.countyCode,
+        enrollment_id: inserted.id,
+        event: 'created',
+        from_status: null,
+        to_status: 'awaiting_payment',
+        reason: input.reason ?? null,
+        detail: JSON.stringify({ source: input.source, pays: assessment.pays, why: assessment.why }),
+        actor: ctx.actor,
+        at: ctx.now,
+      })
+      .execute();
+    let enrollment = inserted;
+    if (assessment.pays === 0 && assessment.subsidies.length > 0 && assessment.refundLater === 0) {
+      enrollment = await confirmFullSubsidy(trx, ctx, inserted);
+    }
+    return { enrollment, assessment, created: true };
+  });
+}
+
+/**
+ * A person whose whole contribution is a direct subsidy: the subsidy is booked against its funder
+ * and the enrollment confirmed without a payment (DOMAIN.md §2.3: enrolled by the bureau).
+ */
+async function confirmFullSubsidy(
+  trx: Db,
+  ctx: CollectionContext,
+  enrollment: Enrollment,
+): Promise<Enrollment> {
+  await bookDirectSubsidies(trx, ctx, enrollment, ctx.today);
+  const ok = await transition(trx, ctx, enrollment, {
+    event: 'full_subsidy',
+    to: 'confirmed',
+    reason: '全额资助，由医保经办机构直接参保，无需个人缴费',
+  });
+  if (!ok) throw new CollectionError('concurrent', '参保记录已被同时修改，请重试');
+  return getEnrollment(trx, ctx.countyCode, enrollment.id);
+}
+
+/**
+ * Books an enrollment's direct subsidies in the journal: each funder owes its amount (Dr funder,
+ * Cr the enrollment), once per enrollment (the idempotency key).
+ */
+export async function bookDirectSubsidies(
+  trx: Db,
+  ctx: CollectionContext,
+  enrollment: Pick<Enrollment, 'id' | 'assessment'>,
+  occurredOn: string,
+): Promise<void> {
+  const assessment = JSON.parse(enrollment.assessment) as Assessment;
+  for (const s of assessment.subsidies) {
+    if (s.mode !== 'direct' || s.amount === 0) continue;
+    await recordTransfer(trx, {
+      countyCode: ctx.countyCode,
+      kind: 'subsidy',
+      businessType: 'enrollment',
+      businessId: String(enrollment.id),
+      idempotencyKey: `subsidy:${enrollment.id}:${s.funder}`,
+      occurredOn,
+      lines: [
+        { account: `funder:${s.funder}`, amount: s.amount },
+        { account: `enrollment:${enrollment.id}`, amount: -s.amount as typeof s.amount },
+      ],
+      actor: ctx.actor,
+      memo: `${s.rule}`,
+      recordedAt: ctx.now,
+    });
+  }
+}
+
+export async function getEnrollment(db: Db, countyCode: string, id: number): Promise<Enrollment> {
+  const row = await db
+    .selectFrom('enrollments')
+    .selectAll()
+    .where('county_code', '=', countyCode)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw new CollectionError('unknown_enrollment', `参保记录 #${id} 不存在`);
+  return row;
+}
+
+/** A person's enrollment for the campaign year (latest campaign when no year is given), or null. */
+export async function enrollmentOf(
+  db: Db,
+  countyCode: string,
+  personId: number,
+  benefitYear: number,
+): Promise<Enrollment | null> {
+  return (
+    (await db
+      .selectFrom('enrollments')
+      .selectAll()
+      .where('county_code', '=', countyCode)
+      .where('person_id', '=', personId)
+      .where('benefit_year', '=', benefitYear)
+      .executeTakeFirst()) ?? null
+  );
+}
+
+export interface BulkResult {
+  readonly created: number;
+  readonly confirmed: number;
+  readonly existing: number;
+  readonly skipped: readonly { readonly personId: number; readonly name: string; readonly reason: string }[];
+}
+
+/**
+ * Renews last year's enrollees in bulk: everyone enrolled in the previous benefit year (from the
+ * roster's enrollment history or last year's campaign) gets this year's enrollment, assessed now.
+ * People the engine now refuses (joined employee insurance, died) are listed, not enrolled.
+ */
+export async function renewEnrollments(ctx: CollectionContext, benefitYear?: number): Promise<BulkResult> {
+  const { campaign } = await findCampaign(ctx.db, ctx.countyCode, benefitYear);
+  const previous = campaign.benefit_year - 1;
+  const fromHistory = ctx.db
+    .selectFrom('enrollment_history')
+    .select('person_id')
+    .where('county_code', '=', ctx.countyCode)
+    .where('benefit_year', '=', previous);
+  const fromCampaign = ctx.db
+    .selectFrom('enrollments')
+    .select('person_id')
+    .where('county_code', '=', ctx.countyCode)
+    .where('benefit_year', '=', previous)
+    .where('status', 'in', ENROLLED);
+  const rows = await fromHistory.union(fromCampaign).execute();
+  return enrollMany(
+    ctx,
+    rows.map((r) => r.person_id),
+    'renewal',
+    campaign.benefit_year,
+  );
+}
+
+/**
+ * Enrolls the people certified in a subsidised group who are not yet enrolled: those the policy
+ * subsidises in full are enrolled and confirmed by the bureau; the others are enrolled awaiting
+ * payment (they appear on their village's mobilisation list until they pay).
+ */
+export async function enrollSubsidised(ctx: CollectionContext, benefitYear?: number): Promise<BulkResult> {
+  const { campaign } = await findCampaign(ctx.db, ctx.countyCode, benefitYear);
+  const rows = await ctx.db
+    .selectFrom('person_groups')
+    .select('person_id')
+    .distinct()
+    .where('county_code', '=', ctx.countyCode)
+    .where('valid_from', '<=', ctx.today)
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>=', ctx.today)]))
+    .execute();
+  return enrollMany(
+    ctx,
+    rows.map((r) => r.person_id),
+    'bureau',
+    campaign.benefit_year,
+  );
+}
+
+async function enrollMany(
+  ctx: CollectionContext,
+  personIds: readonly number[],
+  source: EnrollmentSource,
+  benefitYear: number,
+): Promise<BulkResult> {
+  let created = 0;
+  let confirmed = 0;
+  let existing = 0;
+  const skipped: { personId: number; name: string; reason: string }[] = [];
+  for (const personId of personIds) {
+    try {
+      const result = await enroll(ctx, { personId, source, benefitYear });
+      if (!result.created) existing++;
+      else if (result.enrollment.status === 'confirmed') confirmed++;
+      else created++;
+    } catch (error) {
+      if (!(error instanceof CollectionError)) throw error;
+      const person = await ctx.db
+        .selectFrom('people')
+        .select('name')
+        .where('id', '=', personId)
+        .executeTakeFirst();
+      skipped.push({ personId, name: person?.name ?? '', reason: error.message });
+    }
+  }
+  return { created, confirmed, existing, skipped };
+}
+
+export interface Reassessed {
+  readonly enrollmentId: number;
+  readonly personId: number;
+  readonly before: { readonly pays: number; readonly why: string };
+  readonly after: { readonly pays: number; readonly why: string };
+}
+
+/**
+ * Recomputes the assessment of everyone who has not paid yet, with today's facts; changed ones are
+ * updated with an event. A person no longer eligible is suspended (with the reason) rather than
+ * deleted. Full-subsidy people found this way are confirmed.
+ */
+export async function reassessPending(ctx: CollectionContext, benefitYear?: number): Promise<Reassessed[]> {
+  const { campaign, policy } = await findCampaign(ctx.db, ctx.countyCode, benefitYear);
+  const pending = await ctx.db
+    .selectFrom('enrollments')
+    .selectAll()
+    .where('county_code', '=', ctx.countyCode)
+    .where('benefit_year', '=', campaign.benefit_year)
+    .where('status', '=', 'awaiting_payment')
+    .execute();
+  const changed: Reassessed[] = [];
+  for (const enrollment of pending) {
+    await ctx.db.transaction().execute(async (trx) => {
+      const a = await assessPerson(trx, ctx, policy, enrollment.person_id, {
+        coverageYear: enrollment.coverage_year,
+      });
+      if (
+        a.why === enrollment.why &&
+        a.pays === enrollment.pays_fen &&
+        a.policy.hash === enrollment.policy_hash
+      ) {
+        return;
+      }
+      const detail = {
+        before: { pays: enrollment.pays_fen, why: enrollment.why },
+        after: { pays: a.pays as number, why: a.why },
+      };
+      if (!a.eligible) {
+        await transition(trx, ctx, enrollment, {
+          event: 'reassessed',
+          to: 'suspended',
+          reason: (a.reasons ?? []).map((r) => r.text).join('；'),
+          detail,
+        });
+      } else {
+        const ok = await transition(trx, ctx, enrollment, {
+          event: 'reassessed',
+          to: 'awaiting_payment',
+          reason: '缴费前登记信息变化，重新测算',
+          detail,
+          set: assessmentColumns(a, ctx.today),
+        });
+        if (ok && a.pays === 0 && a.subsidies.length > 0 && a.refundLater === 0) {
+          await confirmFullSubsidy(trx, ctx, await getEnrollment(trx, ctx.countyCode, enrollment.id));
+        }
+      }
+      changed.push({ enrollmentId: enrollment.id, personId: enrollment.person_id, ...detail });
+    });
+  }
+  return changed;
+}
+
+export interface StaleAssessment {
+  readonly enrollmentId: number;
+  readonly personId: number;
+  readonly stored: { readonly pays: number; readonly why: string };
+  readonly now: { readonly pays: number; readonly why: string; readonly eligible: boolean };
+}
+
+/**
+ * Paid enrollments whose facts have changed since payment: listed for the bureau to decide
+ * (refund, supplement), never applied silently.
+ */
+export async function staleAssessments(
+  ctx: CollectionContext,
+  benefitYear?: number,
+): Promise<StaleAssessment[]> {
+  const { campaign, policy } = await findCampaign(ctx.db, ctx.countyCode, benefitYear);
+  const paid = await ctx.db
+    .selectFrom('enrollments')
+    .selectAll()
+    .where('county_code', '=', ctx.countyCode)
+    .where('benefit_year', '=', campaign.benefit_year)
+    .where('status', 'in', ENROLLED)
+    .execute();
+  const stale: StaleAssessment[] = [];
+  for (const e of paid) {
+    const a = await assessPerson(ctx.db, ctx, policy, e.person_id, {
+      asOf: e.assessed_on,
+      paidOn: e.assessed_on,
+      coverageYear: e.coverage_year,
+    });
+    if (a.why !== e.why || a.pays !== e.pays_fen) {
+      stale.push({
+        enrollmentId: e.id,
+        personId: e.person_id,
+        stored: { pays: e.pays_fen, why: e.why },
+        now: { pays: a.pays, why: a.why, eligible: a.eligible },
+      });
+    }
+  }
+  return stale;
+}
+
+/** Suspends, resumes or terminates an enrollment by the bureau, with the reason recorded. */
+export async function setEnrollmentStatus(
+  ctx: CollectionContext,
+  enrollmentId: number,
+  to: 'suspended' | 'awaiting_payment' | 'terminated',
+  reason: string,
+): Promise<Enrollment> {
+  if (!reason.trim()) throw new CollectionError('reason_required', '请填写原因');
+  return ctx.db.transaction().execute(async (trx) => {
+    const e = await getEnrollment(trx, ctx.countyCode, enrollmentId);
+    const allowed: Record<typeof to, readonly EnrollmentStatus[]> = {
+      suspended: ['registered', 'awaiting_payment'],
+      awaiting_payment: ['suspended'],
+      terminated: ['registered', 'awaiting_payment', 'suspended'],
+    };
+    if (!allowed[to].includes(e.status)) {
+      throw new CollectionError(
+        'bad_transition',
+        `参保记录 #${e.id} 当前为“${STATUS_LABELS[e.status]}”，不能改为“${STATUS_LABELS[to]}”${
+          to === 'terminated' && ENROLLED.includes(e.status) ? '（已缴费的请走退费流程）' : ''
+        }`,
+      );
+    }
+    const ok = await transition(trx, ctx, e, { event: to, to, reason });
+    if (!ok) throw new CollectionError('concurrent', '参保记录已被同时修改，请重试');
+    return getEnrollment(trx, ctx.countyCode, e.id);
+  });
+}
+
+export async function enrollmentHistory(db: Db, countyCode: string, enrollmentId: number) {
+  return db
+    .selectFrom('enrollment_events')
+    .selectAll()
+    .where('county_code', '=', countyCode)
+    .where('enrollment_id', '=', enrollmentId)
+    .orderBy('id')
+    .execute();
+}

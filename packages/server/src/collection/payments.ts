@@ -1,0 +1,489 @@
+/**
+ * Recording payments. One order is one payment as the channel knows it (its transaction id); it
+ * covers one person or a whole household, split exactly into what each member owes.
+ *
+ * Safety, in one transaction:
+ * - the order's (channel, transaction id) is unique: the same id with the same content returns the
+ *   first result (a retried request, a duplicate callback); with other content it is a conflict;
+ * - each member's enrollment moves awaiting_payment → paid only if it is still in that state at
+ *   the version read (check-and-act), so of two collectors paying for one person at once exactly
+ *   one succeeds and the other is told "already paid" — the losing order is rolled back whole;
+ * - the assessment is recomputed with the real payment date (late payers get their benefit start
+ *   from the engine), and the amount must be exactly what is due;
+ * - the journal gets the payment (channel account → enrollments) and each direct subsidy
+ *   (funder → enrollment) in the same transaction.
+ */
+import { createHash } from 'node:crypto';
+import { type Assessment, type Fen, formatYuan, type JournalLine } from '@canbao/core';
+import type { Transaction } from 'kysely';
+import type { ChannelCode, Database, Enrollment, Person } from '../db/schema.ts';
+import { recordTransfer } from '../ledger/journal.ts';
+import { findCampaign } from './campaign.ts';
+import { channelOf } from './channels.ts';
+import {
+  AlreadyPaidError,
+  type CollectionContext,
+  CollectionError,
+  PaymentConflictError,
+} from './context.ts';
+import {
+  assessmentColumns,
+  assessPerson,
+  bookDirectSubsidies,
+  ENROLLED,
+  notEligibleMessage,
+  STATUS_LABELS,
+  transition,
+} from './enrollments.ts';
+
+export interface PaymentInput {
+  readonly channel: ChannelCode;
+  /** The channel's transaction id (receipt serial, gateway order, batch row …). */
+  readonly txnId: string;
+  /** The enrollments paid for: one person, or the members of a household. */
+  readonly enrollmentIds: readonly number[];
+  /** The total received, fen: must equal the sum of what the members owe. */
+  readonly amountFen: number;
+  readonly paidOn: string;
+  readonly payer?: string | null;
+  readonly collector?: string | null;
+  readonly receiptNo?: string | null;
+  readonly reference?: string | null;
+}
+
+export interface PaidLine {
+  readonly paymentId: number;
+  readonly enrollmentId: number;
+  readonly personId: number;
+  readonly name: string;
+  readonly amountFen: number;
+  readonly benefitStart: string | null;
+  readonly benefitEnd: string | null;
+}
+
+export interface PaymentResult {
+  readonly orderId: number;
+  /** True when this transaction id had been recorded before with the same content. */
+  readonly replayed: boolean;
+  readonly amountFen: number;
+  readonly lines: readonly PaidLine[];
+}
+
+function digestOf(input: PaymentInput): string {
+  const ids = [...input.enrollmentIds].sort((a, b) => a - b);
+  return createHash('sha256')
+    .update(JSON.stringify([input.channel, input.txnId, ids, input.amountFen, input.paidOn]))
+    .digest('hex');
+}
+
+const yuan = (fen: number) => `${formatYuan(fen as Fen)} 元`;
+
+export async function recordPayment(ctx: CollectionContext, input: PaymentInput): Promise<PaymentResult> {
+  const channel = channelOf(input.channel);
+  channel.validate(input);
+  if (!input.txnId.trim()) throw new CollectionError('txn_required', '缺少渠道交易流水号');
+  if (input.enrollmentIds.length === 0) throw new CollectionError('no_members', '没有要缴费的人员');
+  if (new Set(input.enrollmentIds).size !== input.enrollmentIds.length) {
+    throw new CollectionError('duplicate_member', '同一笔缴费中同一参保记录出现了两次');
+  }
+  if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) {
+    throw new CollectionError('bad_amount', '缴费金额必须是正的整数分');
+  }
+  if (input.paidOn > ctx.today) {
+    throw new CollectionError('future_payment', `缴费日期 ${input.paidOn} 晚于今天（${ctx.today}）`);
+  }
+  const digest = digestOf(input);
+
+  return ctx.db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('payment_orders')
+      .values({
+        county_code: ctx.countyCode,
+        channel: input.channel,
+        channel_txn_id: input.txnId,
+        digest,
+        amount_fen: input.amountFen,
+        paid_on: input.paidOn,
+        payer: input.payer ?? null,
+        collector: input.collector ?? null,
+        receipt_no: input.receiptNo ?? null,
+        reference: input.reference ?? null,
+        actor: ctx.actor,
+        created_at: ctx.now,
+      })
+      .onConflict((oc) => oc.columns(['county_code', 'channel', 'channel_txn_id']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) return replay(trx, ctx, input, digest);
+
+    const members = await trx
+      .selectFrom('enrollments')
+      .innerJoin('people', 'people.id', 'enrollments.person_id')
+      .selectAll('enrollments')
+      .select(['people.name'])
+      .where('enrollments.county_code', '=', ctx.countyCode)
+      .where('enrollments.id', 'in', [...input.enrollmentIds])
+      .execute();
+    for (const id of input.enrollmentIds) {
+      if (!members.some((m) => m.id === id))
+        throw new CollectionError('unknown_enrollment', `参保记录 #${id} 不存在`);
+    }
+    const benefitYear = (members[0] as Enrollment).benefit_year;
+    const { policy } = await findCampaign(trx, ctx.countyCode, benefitYear);
+    for (const m of members) {
+      if (m.benefit_year !== benefitYear) {
+        throw new CollectionError('mixed_years', '同一笔缴费只能缴同一年度');
+      }
+      if (ENROLLED.includes(m.status) || m.status === 'refunded') {
+        throw await alreadyPaid(trx, m);
+      }
+      if (m.status !== 'awaiting_payment') {
+        throw new CollectionError(
+          'not_payable',
+          `${m.name} 的参保记录为“${STATUS_LABELS[m.status]}”，不能缴费`,
+        );
+      }
+    }
+    if (channel.wholeHousehold && policy.collection.wholeHousehold) {
+      await requireWholeHousehold(trx, ctx, members, policy.collection.wholeHousehold);
+    }
+
+    // Reassess with the real payment date: what is due and when benefits start.
+    const assessed: { m: (typeof members)[number]; a: Assessment }[] = [];
+    for (const m of members) {
+      const a = await assessPerson(trx, ctx, policy, m.person_id, {
+        asOf: input.paidOn,
+        paidOn: input.paidOn,
+        coverageYear: m.coverage_year,
+      });
+      if (!a.eligible) throw new CollectionError('not_eligible', notEligibleMessage(m, a));
+      if (a.pays === 0) {
+        throw new CollectionError(
+          'nothing_due',
+          `${m.name} 无需个人缴费（全额资助），由医保经办机构直接参保`,
+        );
+      }
+      assessed.push({ m, a });
+    }
+    const due = assessed.reduce((n, x) => n + x.a.pays, 0);
+    if (due !== input.amountFen) {
+      const parts = assessed.map((x) => `${x.m.name} ${yuan(x.a.pays)}`).join('、');
+      throw new CollectionError(
+        'amount_mismatch',
+        `应缴合计 ${yuan(due)}（${parts}），实收 ${yuan(input.amountFen)}，金额不符，未记录`,
+      );
+    }
+
+    const lines: PaidLine[] = [];
+    for (const { m, a } of assessed) {
+      const ok = await transition(trx, ctx, m, {
+        event: 'paid',
+        to: 'paid',
+        from: ['awaiting_payment'],
+        reason: `${channel.label}缴费 ${yuan(a.pays)}`,
+        detail: { orderId: inserted.id, channel: input.channel, txnId: input.txnId },
+        set: { ...assessmentColumns(a, input.paidOn), paid_fen: a.pays },
+      });
+      if (!ok) throw await alreadyPaid(trx, m);
+      const payment = await trx
+        .insertInto('payments')
+        .values({
+          county_code: ctx.countyCode,
+          order_id: inserted.id,
+          enrollment_id: m.id,
+          person_id: m.person_id,
+          channel: input.channel,
+          amount_fen: a.pays,
+          paid_on: input.paidOn,
+          status: 'recorded',
+          tax_receipt_no: null,
+          confirmed_on: null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await bookDirectSubsidies(trx, ctx, { id: m.id, assessment: JSON.stringify(a) }, input.paidOn);
+      lines.push({
+        paymentId: payment.id,
+        enrollmentId: m.id,
+        personId: m.person_id,
+        name: m.name,
+        amountFen: a.pays,
+        benefitStart: a.benefitStart,
+        benefitEnd: a.benefitEnd,
+      });
+    }
+    const journal: JournalLine[] = [
+      { account: channel.account(input), amount: input.amountFen as Fen },
+      ...lines.map((l) => ({
+        account: `enrollment:${l.enrollmentId}` as const,
+        amount: -l.amountFen as Fen,
+      })),
+    ];
+    await recordTransfer(trx, {
+      countyCode: ctx.countyCode,
+      kind: 'payment',
+      businessType: 'payment_order',
+      businessId: String(inserted.id),
+      idempotencyKey: `payment:${input.channel}:${input.txnId}`,
+      occurredOn: input.paidOn,
+      lines: journal,
+      actor: ctx.actor,
+      memo: input.receiptNo ? `收据 ${input.receiptNo}` : null,
+      recordedAt: ctx.now,
+    });
+    return { orderId: inserted.id, replayed: false, amountFen: input.amountFen, lines };
+  });
+}
+
+async function alreadyPaid(
+  trx: Transaction<Database>,
+  m: Pick<Enrollment, 'id'> & { name: string },
+): Promise<AlreadyPaidError> {
+  const first = await trx
+    .selectFrom('payments')
+    .innerJoin('payment_orders', 'payment_orders.id', 'payments.order_id')
+    .select([
+      'payments.paid_on',
+      'payment_orders.channel',
+      'payment_orders.collector',
+      'payment_orders.channel_txn_id',
+    ])
+    .where('payments.enrollment_id', '=', m.id)
+    .orderBy('payments.id')
+    .executeTakeFirst();
+  const where = first
+    ? `（${first.paid_on}，${channelOf(first.channel).label}${first.collector ? `，代收员 ${first.collector}` : ''}，流水号 ${first.channel_txn_id}）`
+    : '';
+  return new AlreadyPaidError(`${m.name} 本年度已缴费${where}，不能重复缴费`);
+}
+
+async function replay(
+  trx: Transaction<Database>,
+  ctx: CollectionContext,
+  input: PaymentInput,
+  digest: string,
+): Promise<PaymentResult> {
+  const order = await trx
+    .selectFrom('payment_orders')
+    .selectAll()
+    .where('county_code', '=', ctx.countyCode)
+    .where('channel', '=', input.channel)
+    .where('channel_txn_id', '=', input.txnId)
+    .executeTakeFirstOrThrow();
+  if (order.digest !== digest) {
+    throw new PaymentConflictError(
+      `渠道流水号 ${input.txnId} 已用于另一笔缴费（${order.paid_on}，${yuan(order.amount_fen)}），人员或金额不同，拒绝记录`,
+    );
+  }
+  return {
+    orderId: order.id,
+    replayed: true,
+    amountFen: order.amount_fen,
+    lines: await orderLines(trx, order.id),
+  };
+}
+
+export async function orderLines(
+  trx: Transaction<Database> | CollectionContext['db'],
+  orderId: number,
+): Promise<PaidLine[]> {
+  const rows = await trx
+    .selectFrom('payments')
+    .innerJoin('people', 'people.id', 'payments.person_id')
+    .innerJoin('enrollments', 'enrollments.id', 'payments.enrollment_id')
+    .select([
+      'payments.id',
+      'payments.enrollment_id',
+      'payments.person_id',
+      'people.name',
+      'payments.amount_fen',
+      'enrollments.benefit_start',
+      'enrollments.benefit_end',
+    ])
+    .where('payments.order_id', '=', orderId)
+    .orderBy('payments.id')
+    .execute();
+  return rows.map((r) => ({
+    paymentId: r.id,
+    enrollmentId: r.enrollment_id,
+    personId: r.person_id,
+    name: r.name,
+    amountFen: r.amount_fen,
+    benefitStart: r.benefit_start,
+    benefitEnd: r.benefit_end,
+  }));
+}
+
+/**
+ * 整户缴费: when the policy requires it, a payment for a household member must include every member
+ * of that household still awaiting payment for the year.
+ */
+async function requireWholeHousehold(
+  trx: Transaction<Database>,
+  ctx: CollectionContext,
+  members: readonly (Enrollment & { name: string })[],
+  rule: { label: string; cite: readonly string[] },
+): Promise<void> {
+  const households = [...new Set(members.map((m) => m.household_id).filter((h): h is number => h !== null))];
+  if (households.length === 0) return;
+  const open = await trx
+    .selectFrom('enrollments')
+    .innerJoin('people', 'people.id', 'enrollments.person_id')
+    .select(['enrollments.id', 'people.name'])
+    .where('enrollments.county_code', '=', ctx.countyCode)
+    .where('enrollments.benefit_year', '=', (members[0] as Enrollment).benefit_year)
+    .where('enrollments.household_id', 'in', households)
+    .where('enrollments.status', '=', 'awaiting_payment')
+    .where('enrollments.pays_fen', '>', 0)
+    .execute();
+  const missing = open.filter((o) => !members.some((m) => m.id === o.id));
+  if (missing.length > 0) {
+    throw new CollectionError(
+      'whole_household',
+      `本政策要求整户缴费（${rule.label}，${rule.cite.join('、')}）：同户还有 ${missing.map((m) => m.name).join('、')} 未缴，请一并缴费`,
+    );
+  }
+}
+
+/** What a person looks like on a receipt or a due list. */
+export interface DueMember {
+  readonly enrollmentId: number;
+  readonly personId: number;
+  readonly name: string;
+  readonly docNumber: string;
+  readonly status: string;
+  readonly paysFen: number;
+  readonly why: string;
+}
+
+/**
+ * A household's members for the year with what each owes (the collector's and the resident's
+ * view); members without an enrollment are listed with status 'not_enrolled'.
+ */
+export async function householdDue(
+  ctx: CollectionContext,
+  person: Person,
+  benefitYear?: number,
+): Promise<{ householdId: number | null; members: DueMember[]; totalDueFen: number }> {
+  const { campaign } = await findCampaign(ctx.db, ctx.countyCode, benefitYear);
+  let people: Person[] = [person];
+  if (person.household_id !== null) {
+    people = await ctx.db
+      .selectFrom('people')
+      .selectAll()
+      .where('county_code', '=', ctx.countyCode)
+      .where('household_id', '=', person.household_id)
+      .orderBy('id')
+      .execute();
+  }
+  const enrollments = await ctx.db
+    .selectFrom('enrollments')
+    .selectAll()
+    .where('county_code', '=', ctx.countyCode)
+    .where('benefit_year', '=', campaign.benefit_year)
+    .where(
+      'person_id',
+      'in',
+      people.map((p) => p.id),
+    )
+    .execute();
+  const members = people.map((p) => {
+    const e = enrollments.find((x) => x.person_id === p.id);
+    return {
+      enrollmentId: e?.id ?? 0,
+      personId: p.id,
+      name: p.name,
+      docNumber: p.doc_number,
+      status: e?.status ?? 'not_enrolled',
+      paysFen: e && e.status === 'awaiting_payment' ? e.pays_fen : 0,
+      why: e?.why ?? '',
+    };
+  });
+  return {
+    householdId: person.household_id,
+    members,
+    totalDueFen: members.reduce((n, m) => n + m.paysFen, 0),
+  };
+}
+
+/** Cash a collector holds: collected minus remitted, fen. */
+export async function collectorBalance(ctx: CollectionContext, collector: string): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('journal_lines')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_fen'), eb.lit(0)).as('balance'))
+    .where('county_code', '=', ctx.countyCode)
+    .where('account', '=', `collector:${collector}`)
+    .executeTakeFirstOrThrow();
+  return Number(row.balance);
+}
+
+export interface RemittanceInput {
+  readonly collector: string;
+  readonly slipNo: string;
+  readonly amountFen: number;
+  readonly remittedOn: string;
+}
+
+/**
+ * A collector hands cash over to the 待报解 account (the bank slip number is the key): never more
+ * than they hold; the same slip again returns the first remittance.
+ */
+export async function recordRemittance(ctx: CollectionContext, input: RemittanceInput) {
+  channelOf('cash_collection').validate({ collector: input.collector, receiptNo: input.slipNo });
+  if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) {
+    throw new CollectionError('bad_amount', '解缴金额必须是正的整数分');
+  }
+  return ctx.db.transaction().execute(async (trx) => {
+    const existing = await trx
+      .selectFrom('remittances')
+      .selectAll()
+      .where('county_code', '=', ctx.countyCode)
+      .where('collector', '=', input.collector)
+      .where('slip_no', '=', input.slipNo)
+      .executeTakeFirst();
+    if (existing) {
+      if (existing.amount_fen !== input.amountFen || existing.remitted_on !== input.remittedOn) {
+        throw new PaymentConflictError(
+          `解缴单号 ${input.slipNo} 已用于另一笔解缴（${yuan(existing.amount_fen)}）`,
+        );
+      }
+      return { remittance: existing, replayed: true };
+    }
+    const held = await collectorBalance({ ...ctx, db: trx }, input.collector);
+    if (input.amountFen > held) {
+      throw new CollectionError(
+        'over_remittance',
+        `代收员 ${input.collector} 手中现金 ${yuan(held)}，解缴 ${yuan(input.amountFen)} 超出`,
+      );
+    }
+    const remittance = await trx
+      .insertInto('remittances')
+      .values({
+        county_code: ctx.countyCode,
+        collector: input.collector,
+        slip_no: input.slipNo,
+        amount_fen: input.amountFen,
+        remitted_on: input.remittedOn,
+        actor: ctx.actor,
+        created_at: ctx.now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordTransfer(trx, {
+      countyCode: ctx.countyCode,
+      kind: 'remittance',
+      businessType: 'remittance',
+      businessId: String(remittance.id),
+      idempotencyKey: `remittance:${input.collector}:${input.slipNo}`,
+      occurredOn: input.remittedOn,
+      lines: [
+        { account: 'pending_remittance', amount: input.amountFen as Fen },
+        { account: `collector:${input.collector}`, amount: -input.amountFen as Fen },
+      ],
+      actor: ctx.actor,
+      memo: `解缴单 ${input.slipNo}`,
+      recordedAt: ctx.now,
+    });
+    return { remittance, replayed: false };
+  });
+}
