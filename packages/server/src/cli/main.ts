@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { FactsError, PolicyLoadError } from '@canbao/core';
 import { type Argument, Command, CommanderError } from 'commander';
+import { CollectionError } from '../collection/context.ts';
 import { MigrationError } from '../db/migrate.ts';
 import { DatabaseOpenError } from '../db/open.ts';
 import { PolicyNotFoundError } from '../policy/repository.ts';
@@ -121,7 +122,8 @@ function expectedMessage(error: unknown): string | null {
     error instanceof DatabaseOpenError ||
     error instanceof MigrationError ||
     error instanceof RegionNotFoundError ||
-    error instanceof ExportError
+    error instanceof ExportError ||
+    error instanceof CollectionError
   ) {
     return error.message;
   }
