@@ -44,7 +44,7 @@ export async function withCollection<T>(
     const ctx: CollectionContext = {
       db: handle.db,
       countyCode: county,
-      actor: options.actor ?? process.env.CANBAO_ACTOR ?? userInfo().username,
+      actor: actorOf(options),
       today: todayInShanghai(),
       now: nowInstant(),
     };
@@ -52,6 +52,11 @@ export async function withCollection<T>(
   } finally {
     await handle.close();
   }
+}
+
+/** The acting user: --actor, else CANBAO_ACTOR, else the OS user. */
+export function actorOf(options: CampaignOptions): string {
+  return options.actor ?? process.env.CANBAO_ACTOR ?? userInfo().username;
 }
 
 /** A date option (YYYY-MM-DD), or the fallback; the message names the option. */
@@ -75,6 +80,7 @@ export function yuanOf(text: string, option: string): number {
 
 /** A positive integer option (an id). */
 export function idOf(text: string, option: string): number {
-  if (!/^\d+$/.test(text) || Number(text) <= 0) throw new InputError(`选项 ${option} 应为正整数，收到“${text}”`);
+  if (!/^\d+$/.test(text) || Number(text) <= 0)
+    throw new InputError(`选项 ${option} 应为正整数，收到“${text}”`);
   return Number(text);
 }

@@ -14,6 +14,7 @@ import { PolicyNotFoundError } from '../policy/repository.ts';
 import { ExportError } from '../registry/exports.ts';
 import { ImportFileError } from '../registry/import.ts';
 import { RegionNotFoundError } from '../registry/regions.ts';
+import { registerCollection } from './collection.ts';
 import { registerData } from './data.ts';
 import { EXIT_BAD_INPUT, EXIT_OK, EXIT_UNEXPECTED, InputError } from './io.ts';
 import { registerPolicy } from './policy.ts';
@@ -99,6 +100,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerRefund(program);
   registerData(program);
+  registerCollection(program);
   program.addHelpText(
     'after',
     '\n示例：\n' +

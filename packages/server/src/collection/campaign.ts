@@ -11,7 +11,8 @@ import { policyFromSource, readPolicySource } from '../policy/repository.ts';
 import { CollectionError } from './context.ts';
 
 export interface OpenCampaignInput {
-  readonly countyCode: string;
+  /** The county (pooling region); default: the county of the policy's region. */
+  readonly countyCode?: string;
   /** A policy id (policies/<id>.yaml) or a path. */
   readonly policyRef: string;
   readonly actor: string;
@@ -33,17 +34,18 @@ export interface OpenedCampaign {
 export async function openCampaign(db: Kysely<Database>, input: OpenCampaignInput): Promise<OpenedCampaign> {
   const source = readPolicySource(input.policyRef);
   const policy = policyFromSource(source);
-  if (policy.region.code !== input.countyCode) {
+  const countyCode = input.countyCode || policy.region.code.slice(0, 6);
+  if (!policy.region.code.startsWith(countyCode) || countyCode.length !== 6) {
     throw new CollectionError(
       'policy_region',
-      `政策 ${policy.id} 适用于 ${policy.region.name}（${policy.region.code}），不是县级区划 ${input.countyCode}`,
+      `政策 ${policy.id} 适用于 ${policy.region.name}（${policy.region.code}），不是县级区划 ${countyCode}`,
     );
   }
   return db.transaction().execute(async (trx) => {
     const existing = await trx
       .selectFrom('campaigns')
       .selectAll()
-      .where('county_code', '=', input.countyCode)
+      .where('county_code', '=', countyCode)
       .where('benefit_year', '=', policy.benefitYear)
       .executeTakeFirst();
     const values = {
@@ -59,7 +61,7 @@ export async function openCampaign(db: Kysely<Database>, input: OpenCampaignInpu
     if (!existing) {
       const campaign = await trx
         .insertInto('campaigns')
-        .values({ county_code: input.countyCode, benefit_year: policy.benefitYear, ...values })
+        .values({ county_code: countyCode, benefit_year: policy.benefitYear, ...values })
         .returningAll()
         .executeTakeFirstOrThrow();
       return { campaign, policy, outcome: 'opened' as const };

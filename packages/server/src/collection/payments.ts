@@ -345,6 +345,28 @@ async function requireWholeHousehold(
   }
 }
 
+/** The enrollments an already recorded order paid for (to replay a retried request), or null. */
+export async function orderEnrollments(
+  ctx: CollectionContext,
+  channel: ChannelCode,
+  txnId: string,
+): Promise<number[] | null> {
+  const order = await ctx.db
+    .selectFrom('payment_orders')
+    .select('id')
+    .where('county_code', '=', ctx.countyCode)
+    .where('channel', '=', channel)
+    .where('channel_txn_id', '=', txnId)
+    .executeTakeFirst();
+  if (!order) return null;
+  const rows = await ctx.db
+    .selectFrom('payments')
+    .select('enrollment_id')
+    .where('order_id', '=', order.id)
+    .execute();
+  return rows.map((r) => r.enrollment_id);
+}
+
 /** What a person looks like on a receipt or a due list. */
 export interface DueMember {
   readonly enrollmentId: number;
