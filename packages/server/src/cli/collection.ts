@@ -542,7 +542,10 @@ async function enrollmentsToPay(
 }
 
 function bulkSummary(result: Awaited<ReturnType<typeof renewEnrollments>>, options: JsonOption): void {
-  if (options.json) return writeJson(result);
+  if (options.json) {
+    writeJson(result);
+    return;
+  }
   writeLines([
     `新登记待缴费 ${result.created} 人，全额资助直接参保 ${result.confirmed} 人，已有登记 ${result.existing} 人，未登记 ${result.skipped.length} 人`,
     ...result.skipped.slice(0, 50).map((s) => `  ${s.name}（#${s.personId}）：${s.reason}`),
