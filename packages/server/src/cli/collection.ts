@@ -14,6 +14,7 @@ import {
   enrollmentHistory,
   enrollmentOf,
   enrollSubsidised,
+  explainEnrollment,
   getPerson,
   personByDocument,
   reassessPending,
@@ -256,14 +257,14 @@ export function registerCollection(program: Command): void {
     .action(async (options: CampaignOptions & JsonOption & { person: string }) => {
       await withCollection(options, async (ctx) => {
         const person = await resolvePerson(ctx, options.person);
-        const { campaign: c } = await findCampaign(ctx.db, ctx.countyCode);
+        const { campaign: c, policy } = await findCampaign(ctx.db, ctx.countyCode);
         const e = await enrollmentOf(ctx.db, ctx.countyCode, person.id, c.benefit_year);
         if (!e) throw new InputError(`${person.name} 尚未办理 ${c.benefit_year} 年度参保登记`);
         const history = await enrollmentHistory(ctx.db, ctx.countyCode, e.id);
         if (options.json) return writeJson({ enrollment: e, history });
         writeLines([
           `${person.name}（${maskIdNumber(person.doc_number)}）${c.benefit_year} 年度参保记录 #${e.id}：${STATUS_LABELS[e.status]}`,
-          ...assessmentLines(JSON.parse(e.assessment) as Assessment),
+          ...assessmentLines(explainEnrollment(policy, e)),
           `测算日期 ${e.assessed_on}，政策哈希 ${e.policy_hash.slice(0, 16)}…，依据 ${e.why}`,
           '历史：',
           ...history.map(

@@ -10,7 +10,7 @@
  * arrives) and is fixed once they pay — a later change of facts is reported, never applied
  * silently (`staleAssessments`).
  */
-import { type Assessment, assess, FactsError, type Policy } from '@canbao/core';
+import { type Assessment, assess, explainWhy, type Facts, FactsError, type Policy } from '@canbao/core';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, Enrollment, EnrollmentSource, EnrollmentStatus, Person } from '../db/schema.ts';
 import { recordTransfer } from '../ledger/journal.ts';
@@ -41,6 +41,9 @@ export interface AssessOptions {
   readonly coverageYear?: number | null;
 }
 
+/** An assessment with the facts it was made from (stored, so the explanation can be rebuilt exactly). */
+export type PersonAssessment = Assessment & { readonly facts: Facts };
+
 /** The engine's assessment of a registered person, from the registry's facts. */
 export async function assessPerson(
   db: Db,
@@ -48,12 +51,12 @@ export async function assessPerson(
   policy: Policy,
   personId: number,
   options: AssessOptions = {},
-): Promise<Assessment> {
+): Promise<PersonAssessment> {
   const facts = await personFacts(db, ctx.countyCode, personId, options.asOf ?? options.paidOn ?? ctx.today);
   if (options.paidOn) facts.paidOn = options.paidOn;
   if (options.coverageYear) facts.coverageYear = options.coverageYear;
   try {
-    return assess(policy, facts);
+    return { ...assess(policy, facts), facts };
   } catch (error) {
     if (error instanceof FactsError) {
       throw new CollectionError('facts', `人员 #${personId} 的登记信息不足以测算：${error.message}`);
@@ -63,7 +66,7 @@ export async function assessPerson(
 }
 
 /** The columns an assessment fills on an enrollment. */
-export function assessmentColumns(a: Assessment, assessedOn: string) {
+export function assessmentColumns(a: PersonAssessment, assessedOn: string) {
   const direct = a.subsidies.filter((s) => s.mode === 'direct').reduce((n, s) => n + s.amount, 0);
   return {
     standard_fen: a.standard as number,
@@ -75,8 +78,40 @@ export function assessmentColumns(a: Assessment, assessedOn: string) {
     why: a.why,
     policy_hash: a.policy.hash,
     assessed_on: assessedOn,
-    assessment: JSON.stringify(a),
+    assessment: JSON.stringify(storedAssessment(a)),
   };
+}
+
+/**
+ * What an enrollment keeps of its assessment: amounts, subsidies with funder and rule, dates,
+ * what the policy leaves open, and the why code. The full explanation (every rule with its quoted
+ * clause) is rebuilt from the why code and the campaign's policy (`explainEnrollment`), so a
+ * million enrollments do not store a million copies of the same clause texts.
+ */
+export type StoredAssessment = Omit<PersonAssessment, 'rules'>;
+
+export function storedAssessment(a: PersonAssessment): StoredAssessment {
+  const { rules: _rules, ...kept } = a;
+  return kept;
+}
+
+/**
+ * The full assessment of an enrollment, every rule with its clause, rebuilt from the stored why
+ * code and facts under the campaign's policy. The policy must be the one the assessment was made
+ * with (same hash): an explanation under other rules would not be the one that set the amount.
+ */
+export function explainEnrollment(
+  policy: Policy,
+  enrollment: Pick<Enrollment, 'why' | 'assessment' | 'policy_hash'>,
+): Assessment {
+  if (policy.hash !== enrollment.policy_hash) {
+    throw new CollectionError(
+      'policy_changed',
+      `该参保记录按政策 ${enrollment.policy_hash.slice(0, 12)} 测算，与当前政策 ${policy.hash.slice(0, 12)} 不同，无法按当前政策解释`,
+    );
+  }
+  const stored = JSON.parse(enrollment.assessment) as StoredAssessment;
+  return { ...explainWhy(policy, enrollment.why, stored.facts), ...stored };
 }
 
 export function notEligibleMessage(person: Pick<Person, 'name'>, a: Assessment): string {
@@ -288,7 +323,7 @@ export async function bookDirectSubsidies(
   enrollment: Pick<Enrollment, 'id' | 'assessment'>,
   occurredOn: string,
 ): Promise<void> {
-  const assessment = JSON.parse(enrollment.assessment) as Assessment;
+  const assessment = JSON.parse(enrollment.assessment) as StoredAssessment;
   for (const s of assessment.subsidies) {
     if (s.mode !== 'direct' || s.amount === 0) continue;
     await recordTransfer(trx, {

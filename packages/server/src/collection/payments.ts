@@ -14,12 +14,12 @@
  *   (funder → enrollment) in the same transaction.
  */
 import { createHash } from 'node:crypto';
-import { type Assessment, type Fen, formatYuan, type JournalLine } from '@canbao/core';
-import type { Transaction } from 'kysely';
+import { type Assessment, type Fen, formatYuan, type JournalLine, type Policy } from '@canbao/core';
+import type { ControlledTransaction, Kysely, Transaction } from 'kysely';
 import type { ChannelCode, Database, Enrollment, Person } from '../db/schema.ts';
 import { recordTransfer } from '../ledger/journal.ts';
 import { findCampaign } from './campaign.ts';
-import { channelOf } from './channels.ts';
+import { channelOf, type PaymentChannel } from './channels.ts';
 import {
   AlreadyPaidError,
   type CollectionContext,
@@ -32,6 +32,8 @@ import {
   bookDirectSubsidies,
   ENROLLED,
   notEligibleMessage,
+  type PersonAssessment,
+  storedAssessment,
   STATUS_LABELS,
   transition,
 } from './enrollments.ts';
@@ -78,7 +80,8 @@ function digestOf(input: PaymentInput): string {
 
 const yuan = (fen: number) => `${formatYuan(fen as Fen)} 元`;
 
-export async function recordPayment(ctx: CollectionContext, input: PaymentInput): Promise<PaymentResult> {
+/** Checks what can be checked without the database; throws CollectionError. */
+function checkInput(ctx: CollectionContext, input: PaymentInput): PaymentChannel {
   const channel = channelOf(input.channel);
   channel.validate(input);
   if (!input.txnId.trim()) throw new CollectionError('txn_required', '缺少渠道交易流水号');
@@ -92,147 +95,317 @@ export async function recordPayment(ctx: CollectionContext, input: PaymentInput)
   if (input.paidOn > ctx.today) {
     throw new CollectionError('future_payment', `缴费日期 ${input.paidOn} 晚于今天（${ctx.today}）`);
   }
+  return channel;
+}
+
+/**
+ * Records one payment. Concurrent calls on one database are committed together (group commit):
+ * each payment runs in its own savepoint inside a shared transaction, so one refusal rolls back
+ * only that payment, and every caller's promise settles after the commit that made its payment
+ * durable. On SQLite a commit (fsync) costs more than the payment itself; sharing it is what lets
+ * many collectors and callbacks be recorded at once.
+ */
+export function recordPayment(ctx: CollectionContext, input: PaymentInput): Promise<PaymentResult> {
+  return groupCommit(ctx, input);
+}
+
+/**
+ * Records many payments in one transaction (a bank result file, a school's class list, a queue of
+ * callbacks): each in its own savepoint, so each gets its own result — a PaymentResult or the
+ * CollectionError that refused it. Errors that are not refusals (a broken database) roll back the
+ * whole batch and are thrown.
+ */
+export async function recordPayments(
+  ctx: CollectionContext,
+  inputs: readonly PaymentInput[],
+): Promise<(PaymentResult | CollectionError)[]> {
+  const trx = await ctx.db.startTransaction().execute();
+  try {
+    const results = await recordPaymentsIn(trx, ctx, inputs);
+    await trx.commit().execute();
+    return results;
+  } catch (error) {
+    await trx.rollback().execute();
+    throw error;
+  }
+}
+
+/**
+ * The same inside the caller's controlled transaction (for services that must write other rows
+ * atomically with the payments, like a withholding result import).
+ */
+export async function recordPaymentsIn(
+  trx: ControlledTransaction<Database>,
+  ctx: CollectionContext,
+  inputs: readonly PaymentInput[],
+): Promise<(PaymentResult | CollectionError)[]> {
+  const results: (PaymentResult | CollectionError)[] = [];
+  const campaigns = new CampaignCache();
+  for (const input of inputs) {
+    let channel: PaymentChannel;
+    try {
+      channel = checkInput(ctx, input);
+    } catch (error) {
+      if (!(error instanceof CollectionError)) throw error;
+      results.push(error);
+      continue;
+    }
+    const point = await trx.savepoint('payment').execute();
+    try {
+      results.push(await recordIn(point, ctx, input, channel, campaigns));
+      await point.releaseSavepoint('payment').execute();
+    } catch (error) {
+      await point.rollbackToSavepoint('payment').execute();
+      await point.releaseSavepoint('payment').execute();
+      if (!(error instanceof CollectionError)) throw error;
+      results.push(error);
+    }
+  }
+  return results;
+}
+
+/** Campaigns read once per batch: the row carries the policy text, and a batch is one county. */
+class CampaignCache {
+  private readonly byYear = new Map<number, Promise<{ policy: Policy }>>();
+  get(db: Kysely<Database>, countyCode: string, year: number): Promise<{ policy: Policy }> {
+    let found = this.byYear.get(year);
+    if (!found) {
+      found = findCampaign(db, countyCode, year);
+      this.byYear.set(year, found);
+    }
+    return found;
+  }
+}
+
+interface Waiting {
+  readonly ctx: CollectionContext;
+  readonly input: PaymentInput;
+  resolve(result: PaymentResult): void;
+  reject(error: unknown): void;
+}
+
+/** Payments waiting for the next group commit, per database. */
+const queues = new WeakMap<Kysely<Database>, { waiting: Waiting[]; running: boolean }>();
+/** At most this many payments share one transaction (bounds the time a refusal waits for its answer). */
+const GROUP_LIMIT = 256;
+
+function groupCommit(ctx: CollectionContext, input: PaymentInput): Promise<PaymentResult> {
+  let queue = queues.get(ctx.db);
+  if (!queue) {
+    queue = { waiting: [], running: false };
+    queues.set(ctx.db, queue);
+  }
+  const q = queue;
+  return new Promise<PaymentResult>((resolve, reject) => {
+    q.waiting.push({ ctx, input, resolve, reject });
+    if (!q.running) void drain(ctx.db, q);
+  });
+}
+
+async function drain(db: Kysely<Database>, queue: { waiting: Waiting[]; running: boolean }): Promise<void> {
+  queue.running = true;
+  try {
+    while (queue.waiting.length > 0) {
+      // One batch per county and actor context: results are recorded under each caller's context.
+      const first = queue.waiting[0] as Waiting;
+      const batch: Waiting[] = [];
+      const rest: Waiting[] = [];
+      for (const w of queue.waiting) {
+        if (batch.length < GROUP_LIMIT && w.ctx.countyCode === first.ctx.countyCode) batch.push(w);
+        else rest.push(w);
+      }
+      queue.waiting = rest;
+      await runBatch(db, batch);
+    }
+  } finally {
+    queue.running = false;
+  }
+}
+
+async function runBatch(db: Kysely<Database>, batch: readonly Waiting[]): Promise<void> {
+  const settled: (() => void)[] = [];
+  let trx: ControlledTransaction<Database> | null = null;
+  try {
+    trx = await db.startTransaction().execute();
+    const campaigns = new CampaignCache();
+    for (const w of batch) {
+      let channel: PaymentChannel;
+      try {
+        channel = checkInput(w.ctx, w.input);
+      } catch (error) {
+        settled.push(() => w.reject(error));
+        continue;
+      }
+      const point = await trx.savepoint('payment').execute();
+      try {
+        const result = await recordIn(point, w.ctx, w.input, channel, campaigns);
+        await point.releaseSavepoint('payment').execute();
+        settled.push(() => w.resolve(result));
+      } catch (error) {
+        await point.rollbackToSavepoint('payment').execute();
+        await point.releaseSavepoint('payment').execute();
+        settled.push(() => w.reject(error));
+      }
+    }
+    await trx.commit().execute();
+    for (const settle of settled) settle();
+  } catch (error) {
+    if (trx)
+      await trx
+        .rollback()
+        .execute()
+        .catch(() => {});
+    for (const w of batch) w.reject(error);
+  }
+}
+
+async function recordIn(
+  trx: Transaction<Database>,
+  ctx: CollectionContext,
+  input: PaymentInput,
+  channel: PaymentChannel,
+  campaigns: CampaignCache,
+): Promise<PaymentResult> {
   const digest = digestOf(input);
+  const inserted = await trx
+    .insertInto('payment_orders')
+    .values({
+      county_code: ctx.countyCode,
+      channel: input.channel,
+      channel_txn_id: input.txnId,
+      digest,
+      amount_fen: input.amountFen,
+      paid_on: input.paidOn,
+      payer: input.payer ?? null,
+      collector: input.collector ?? null,
+      receipt_no: input.receiptNo ?? null,
+      reference: input.reference ?? null,
+      actor: ctx.actor,
+      created_at: ctx.now,
+    })
+    .onConflict((oc) => oc.columns(['county_code', 'channel', 'channel_txn_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) return replay(trx, ctx, input, digest);
 
-  return ctx.db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('payment_orders')
-      .values({
-        county_code: ctx.countyCode,
-        channel: input.channel,
-        channel_txn_id: input.txnId,
-        digest,
-        amount_fen: input.amountFen,
-        paid_on: input.paidOn,
-        payer: input.payer ?? null,
-        collector: input.collector ?? null,
-        receipt_no: input.receiptNo ?? null,
-        reference: input.reference ?? null,
-        actor: ctx.actor,
-        created_at: ctx.now,
-      })
-      .onConflict((oc) => oc.columns(['county_code', 'channel', 'channel_txn_id']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) return replay(trx, ctx, input, digest);
-
-    const members = await trx
-      .selectFrom('enrollments')
-      .innerJoin('people', 'people.id', 'enrollments.person_id')
-      .selectAll('enrollments')
-      .select(['people.name'])
-      .where('enrollments.county_code', '=', ctx.countyCode)
-      .where('enrollments.id', 'in', [...input.enrollmentIds])
-      .execute();
-    for (const id of input.enrollmentIds) {
-      if (!members.some((m) => m.id === id))
-        throw new CollectionError('unknown_enrollment', `参保记录 #${id} 不存在`);
+  const members = await trx
+    .selectFrom('enrollments')
+    .innerJoin('people', 'people.id', 'enrollments.person_id')
+    .selectAll('enrollments')
+    .select(['people.name'])
+    .where('enrollments.county_code', '=', ctx.countyCode)
+    .where('enrollments.id', 'in', [...input.enrollmentIds])
+    .execute();
+  for (const id of input.enrollmentIds) {
+    if (!members.some((m) => m.id === id))
+      throw new CollectionError('unknown_enrollment', `参保记录 #${id} 不存在`);
+  }
+  const benefitYear = (members[0] as Enrollment).benefit_year;
+  const { policy } = await campaigns.get(trx, ctx.countyCode, benefitYear);
+  for (const m of members) {
+    if (m.benefit_year !== benefitYear) {
+      throw new CollectionError('mixed_years', '同一笔缴费只能缴同一年度');
     }
-    const benefitYear = (members[0] as Enrollment).benefit_year;
-    const { policy } = await findCampaign(trx, ctx.countyCode, benefitYear);
-    for (const m of members) {
-      if (m.benefit_year !== benefitYear) {
-        throw new CollectionError('mixed_years', '同一笔缴费只能缴同一年度');
-      }
-      if (ENROLLED.includes(m.status) || m.status === 'refunded') {
-        throw await alreadyPaid(trx, m);
-      }
-      if (m.status !== 'awaiting_payment') {
-        throw new CollectionError(
-          'not_payable',
-          `${m.name} 的参保记录为“${STATUS_LABELS[m.status]}”，不能缴费`,
-        );
-      }
+    if (ENROLLED.includes(m.status) || m.status === 'refunded') {
+      throw await alreadyPaid(trx, m);
     }
-    if (channel.wholeHousehold && policy.collection.wholeHousehold) {
-      await requireWholeHousehold(trx, ctx, members, policy.collection.wholeHousehold);
-    }
-
-    // Reassess with the real payment date: what is due and when benefits start.
-    const assessed: { m: (typeof members)[number]; a: Assessment }[] = [];
-    for (const m of members) {
-      const a = await assessPerson(trx, ctx, policy, m.person_id, {
-        asOf: input.paidOn,
-        paidOn: input.paidOn,
-        coverageYear: m.coverage_year,
-      });
-      if (!a.eligible) throw new CollectionError('not_eligible', notEligibleMessage(m, a));
-      if (a.pays === 0) {
-        throw new CollectionError(
-          'nothing_due',
-          `${m.name} 无需个人缴费（全额资助），由医保经办机构直接参保`,
-        );
-      }
-      assessed.push({ m, a });
-    }
-    const due = assessed.reduce((n, x) => n + x.a.pays, 0);
-    if (due !== input.amountFen) {
-      const parts = assessed.map((x) => `${x.m.name} ${yuan(x.a.pays)}`).join('、');
+    if (m.status !== 'awaiting_payment') {
       throw new CollectionError(
-        'amount_mismatch',
-        `应缴合计 ${yuan(due)}（${parts}），实收 ${yuan(input.amountFen)}，金额不符，未记录`,
+        'not_payable',
+        `${m.name} 的参保记录为“${STATUS_LABELS[m.status]}”，不能缴费`,
       );
     }
+  }
+  if (channel.wholeHousehold && policy.collection.wholeHousehold) {
+    await requireWholeHousehold(trx, ctx, members, policy.collection.wholeHousehold);
+  }
 
-    const lines: PaidLine[] = [];
-    for (const { m, a } of assessed) {
-      const ok = await transition(trx, ctx, m, {
-        event: 'paid',
-        to: 'paid',
-        from: ['awaiting_payment'],
-        reason: `${channel.label}缴费 ${yuan(a.pays)}`,
-        detail: { orderId: inserted.id, channel: input.channel, txnId: input.txnId },
-        set: { ...assessmentColumns(a, input.paidOn), paid_fen: a.pays },
-      });
-      if (!ok) throw await alreadyPaid(trx, m);
-      const payment = await trx
-        .insertInto('payments')
-        .values({
-          county_code: ctx.countyCode,
-          order_id: inserted.id,
-          enrollment_id: m.id,
-          person_id: m.person_id,
-          channel: input.channel,
-          amount_fen: a.pays,
-          paid_on: input.paidOn,
-          status: 'recorded',
-          tax_receipt_no: null,
-          confirmed_on: null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await bookDirectSubsidies(trx, ctx, { id: m.id, assessment: JSON.stringify(a) }, input.paidOn);
-      lines.push({
-        paymentId: payment.id,
-        enrollmentId: m.id,
-        personId: m.person_id,
-        name: m.name,
-        amountFen: a.pays,
-        benefitStart: a.benefitStart,
-        benefitEnd: a.benefitEnd,
-      });
-    }
-    const journal: JournalLine[] = [
-      { account: channel.account(input), amount: input.amountFen as Fen },
-      ...lines.map((l) => ({
-        account: `enrollment:${l.enrollmentId}` as const,
-        amount: -l.amountFen as Fen,
-      })),
-    ];
-    await recordTransfer(trx, {
-      countyCode: ctx.countyCode,
-      kind: 'payment',
-      businessType: 'payment_order',
-      businessId: String(inserted.id),
-      idempotencyKey: `payment:${input.channel}:${input.txnId}`,
-      occurredOn: input.paidOn,
-      lines: journal,
-      actor: ctx.actor,
-      memo: input.receiptNo ? `收据 ${input.receiptNo}` : null,
-      recordedAt: ctx.now,
+  // Reassess with the real payment date: what is due and when benefits start.
+  const assessed: { m: (typeof members)[number]; a: PersonAssessment }[] = [];
+  for (const m of members) {
+    const a = await assessPerson(trx, ctx, policy, m.person_id, {
+      asOf: input.paidOn,
+      paidOn: input.paidOn,
+      coverageYear: m.coverage_year,
     });
-    return { orderId: inserted.id, replayed: false, amountFen: input.amountFen, lines };
+    if (!a.eligible) throw new CollectionError('not_eligible', notEligibleMessage(m, a));
+    if (a.pays === 0) {
+      throw new CollectionError('nothing_due', `${m.name} 无需个人缴费（全额资助），由医保经办机构直接参保`);
+    }
+    assessed.push({ m, a });
+  }
+  const due = assessed.reduce((n, x) => n + x.a.pays, 0);
+  if (due !== input.amountFen) {
+    const parts = assessed.map((x) => `${x.m.name} ${yuan(x.a.pays)}`).join('、');
+    throw new CollectionError(
+      'amount_mismatch',
+      `应缴合计 ${yuan(due)}（${parts}），实收 ${yuan(input.amountFen)}，金额不符，未记录`,
+    );
+  }
+
+  const lines: PaidLine[] = [];
+  for (const { m, a } of assessed) {
+    const ok = await transition(trx, ctx, m, {
+      event: 'paid',
+      to: 'paid',
+      from: ['awaiting_payment'],
+      reason: `${channel.label}缴费 ${yuan(a.pays)}`,
+      detail: { orderId: inserted.id, channel: input.channel, txnId: input.txnId },
+      set: { ...assessmentColumns(a, input.paidOn), paid_fen: a.pays },
+    });
+    if (!ok) throw await alreadyPaid(trx, m);
+    const payment = await trx
+      .insertInto('payments')
+      .values({
+        county_code: ctx.countyCode,
+        order_id: inserted.id,
+        enrollment_id: m.id,
+        person_id: m.person_id,
+        channel: input.channel,
+        amount_fen: a.pays,
+        paid_on: input.paidOn,
+        status: 'recorded',
+        tax_receipt_no: null,
+        confirmed_on: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await bookDirectSubsidies(
+      trx,
+      ctx,
+      { id: m.id, assessment: JSON.stringify(storedAssessment(a)) },
+      input.paidOn,
+    );
+    lines.push({
+      paymentId: payment.id,
+      enrollmentId: m.id,
+      personId: m.person_id,
+      name: m.name,
+      amountFen: a.pays,
+      benefitStart: a.benefitStart,
+      benefitEnd: a.benefitEnd,
+    });
+  }
+  const journal: JournalLine[] = [
+    { account: channel.account(input), amount: input.amountFen as Fen },
+    ...lines.map((l) => ({
+      account: `enrollment:${l.enrollmentId}` as const,
+      amount: -l.amountFen as Fen,
+    })),
+  ];
+  await recordTransfer(trx, {
+    countyCode: ctx.countyCode,
+    kind: 'payment',
+    businessType: 'payment_order',
+    businessId: String(inserted.id),
+    idempotencyKey: `payment:${input.channel}:${input.txnId}`,
+    occurredOn: input.paidOn,
+    lines: journal,
+    actor: ctx.actor,
+    memo: input.receiptNo ? `收据 ${input.receiptNo}` : null,
+    recordedAt: ctx.now,
   });
+  return { orderId: inserted.id, replayed: false, amountFen: input.amountFen, lines };
 }
 
 async function alreadyPaid(
