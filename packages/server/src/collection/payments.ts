@@ -33,8 +33,8 @@ import {
   ENROLLED,
   notEligibleMessage,
   type PersonAssessment,
-  storedAssessment,
   STATUS_LABELS,
+  storedAssessment,
   transition,
 } from './enrollments.ts';
 
