@@ -175,7 +175,7 @@ export interface TransitionInput {
 export async function transition(
   trx: Db,
   ctx: CollectionContext,
-  enrollment: Enrollment,
+  enrollment: Pick<Enrollment, 'id' | 'status' | 'version'>,
   input: TransitionInput,
 ): Promise<boolean> {
   const from = input.from ?? [enrollment.status];

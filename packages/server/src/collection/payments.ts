@@ -291,16 +291,25 @@ async function recordIn(
   const members = await trx
     .selectFrom('enrollments')
     .innerJoin('people', 'people.id', 'enrollments.person_id')
-    .selectAll('enrollments')
-    .select(['people.name'])
-    .where('enrollments.county_code', '=', ctx.countyCode)
+    // Not the stored assessment: it is recomputed here, and reading it would cost more than the rest.
+    .select([
+      'enrollments.id',
+      'enrollments.person_id',
+      'enrollments.household_id',
+      'enrollments.benefit_year',
+      'enrollments.coverage_year',
+      'enrollments.status',
+      'enrollments.version',
+      'people.name',
+    ])
     .where('enrollments.id', 'in', [...input.enrollmentIds])
+    .where('enrollments.county_code', '=', ctx.countyCode)
     .execute();
   for (const id of input.enrollmentIds) {
     if (!members.some((m) => m.id === id))
       throw new CollectionError('unknown_enrollment', `参保记录 #${id} 不存在`);
   }
-  const benefitYear = (members[0] as Enrollment).benefit_year;
+  const benefitYear = (members[0] as (typeof members)[number]).benefit_year;
   const { policy } = await campaigns.get(trx, ctx.countyCode, benefitYear);
   for (const m of members) {
     if (m.benefit_year !== benefitYear) {
@@ -494,7 +503,7 @@ export async function orderLines(
 async function requireWholeHousehold(
   trx: Transaction<Database>,
   ctx: CollectionContext,
-  members: readonly (Enrollment & { name: string })[],
+  members: readonly (Pick<Enrollment, 'id' | 'household_id' | 'benefit_year'> & { name: string })[],
   rule: { label: string; cite: readonly string[] },
 ): Promise<void> {
   const households = [...new Set(members.map((m) => m.household_id).filter((h): h is number => h !== null))];
@@ -504,7 +513,7 @@ async function requireWholeHousehold(
     .innerJoin('people', 'people.id', 'enrollments.person_id')
     .select(['enrollments.id', 'people.name'])
     .where('enrollments.county_code', '=', ctx.countyCode)
-    .where('enrollments.benefit_year', '=', (members[0] as Enrollment).benefit_year)
+    .where('enrollments.benefit_year', '=', (members[0] as (typeof members)[number]).benefit_year)
     .where('enrollments.household_id', 'in', households)
     .where('enrollments.status', '=', 'awaiting_payment')
     .where('enrollments.pays_fen', '>', 0)
