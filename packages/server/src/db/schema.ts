@@ -323,6 +323,10 @@ export interface RemittancesTable {
   created_at: string;
 }
 
+/**
+ * The card a person's contribution is withheld from (the holder may be another person). A change
+ * of card closes the row (valid_to, close_reason) and opens another: history, never overwritten.
+ */
 export interface BankAgreementsTable {
   id: Generated<number>;
   county_code: string;
@@ -332,11 +336,16 @@ export interface BankAgreementsTable {
   holder_name: string;
   holder_doc_number: string | null;
   valid_from: string;
+  /** Null while the agreement is current. */
   valid_to: string | null;
   close_reason: string | null;
+  /** Where it came from: 'manual', or 'import:<file name>:<line>'. */
+  source: string;
+  actor: string;
   created_at: string;
 }
 
+/** A withholding file handed to the bank: 'exported' until its result file is imported. */
 export interface WithholdingBatchesTable {
   id: Generated<number>;
   county_code: string;
@@ -350,12 +359,19 @@ export interface WithholdingBatchesTable {
   succeeded_fen: number;
   failed: number;
   result_sha256: string | null;
+  /** The result file's name as imported. */
+  result_file: string | null;
   created_on: string;
   created_at: string;
   completed_at: string | null;
   actor: string;
 }
 
+/**
+ * One row of a withholding batch. 'conflict': the bank debited the card but no payment could be
+ * recorded (the person had meanwhile paid through another channel, or was no longer payable); the
+ * money sits in the 待报解 account against `channel:bank_withholding` until returned (returned_on).
+ */
 export interface WithholdingItemsTable {
   id: Generated<number>;
   county_code: string;
@@ -365,8 +381,13 @@ export interface WithholdingItemsTable {
   person_id: number;
   agreement_id: number;
   amount_fen: number;
-  result: 'pending' | 'succeeded' | 'failed';
+  result: 'pending' | 'succeeded' | 'failed' | 'conflict';
   failure_reason: string | null;
+  /** The debit date (or of the failed attempt) from the result file or the user. */
+  result_on: string | null;
+  /** Why a debited row is a conflict. */
+  note: string | null;
+  returned_on: string | null;
   order_id: number | null;
 }
 

@@ -4,6 +4,7 @@
  * confirmations, refunds and reimbursement (先缴后补) batches. Money movements themselves live in the
  * journal (0002); these tables are the business records the journal's transfers point at.
  */
+import { sql } from 'kysely';
 import type { Db, MigrationFactory } from './types.ts';
 import { columnTypes, notNull } from './types.ts';
 
@@ -141,9 +142,19 @@ export const collection: MigrationFactory = (dialect) => {
         .addColumn('valid_from', t.date, notNull)
         .addColumn('valid_to', t.date)
         .addColumn('close_reason', 'text')
+        .addColumn('source', 'text', notNull)
+        .addColumn('actor', 'text', notNull)
         .addColumn('created_at', t.timestamp, notNull)
         .execute();
       await index(db, 'bank_agreements_person', 'bank_agreements', ['county_code', 'person_id']);
+      // At most one current agreement per person, whatever two clerks do at once.
+      await db.schema
+        .createIndex('bank_agreements_current')
+        .on('bank_agreements')
+        .columns(['county_code', 'person_id'])
+        .unique()
+        .where(sql.ref('valid_to'), 'is', null)
+        .execute();
 
       await t
         .id(db.schema.createTable('withholding_batches'))
@@ -158,6 +169,7 @@ export const collection: MigrationFactory = (dialect) => {
         .addColumn('succeeded_fen', t.bigint, (c) => c.notNull().defaultTo(0))
         .addColumn('failed', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('result_sha256', 'text')
+        .addColumn('result_file', 'text')
         .addColumn('created_on', t.date, notNull)
         .addColumn('created_at', t.timestamp, notNull)
         .addColumn('completed_at', t.timestamp)
@@ -176,6 +188,9 @@ export const collection: MigrationFactory = (dialect) => {
         .addColumn('amount_fen', t.bigint, notNull)
         .addColumn('result', 'text', notNull)
         .addColumn('failure_reason', 'text')
+        .addColumn('result_on', t.date)
+        .addColumn('note', 'text')
+        .addColumn('returned_on', t.date)
         .addColumn('order_id', t.bigint)
         .addUniqueConstraint('withholding_items_seq', ['batch_id', 'seq'])
         .execute();
