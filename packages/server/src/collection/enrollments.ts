@@ -12,7 +12,14 @@
  */
 import { type Assessment, assess, explainWhy, type Facts, FactsError, type Policy } from '@canbao/core';
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { Database, Enrollment, EnrollmentSource, EnrollmentStatus, Person } from '../db/schema.ts';
+import type {
+  Campaign,
+  Database,
+  Enrollment,
+  EnrollmentSource,
+  EnrollmentStatus,
+  Person,
+} from '../db/schema.ts';
 import { recordTransfer } from '../ledger/journal.ts';
 import { personFacts } from '../registry/facts.ts';
 import { findCampaign } from './campaign.ts';
@@ -227,71 +234,67 @@ export interface EnrollResult {
  * confirmed at once (the bureau's enrollment of full-subsidy people).
  */
 export async function enroll(ctx: CollectionContext, input: EnrollInput): Promise<EnrollResult> {
-  const { campaign, policy } = await findCampaign(ctx.db, ctx.countyCode, input.benefitYear);
-  return ctx.db.transaction().execute(async (trx) => {
-    const person = await getPerson(trx, ctx.countyCode, input.personId);
-    const existing = await trx
-      .selectFrom('enrollments')
-      .selectAll()
-      .where('county_code', '=', ctx.countyCode)
-      .where('person_id', '=', person.id)
-      .where('benefit_year', '=', campaign.benefit_year)
-      .executeTakeFirst();
-    if (existing) {
-      return {
-        enrollment: existing,
-        assessment: JSON.parse(existing.assessment) as Assessment,
-        created: false,
-      };
-    }
-    if (person.deceased_on) {
-      throw new CollectionError('deceased', `${person.name} 已于 ${person.deceased_on} 死亡，不能参保`);
-    }
-    const assessment = await assessPerson(trx, ctx, policy, person.id, {
-      coverageYear: input.coverageYear ?? null,
-    });
-    if (!assessment.eligible)
-      throw new CollectionError('not_eligible', notEligibleMessage(person, assessment));
-    const inserted = await trx
-      .insertInto('enrollments')
-      .values({
-        county_code: ctx.countyCode,
-        campaign_id: campaign.id,
-        benefit_year: campaign.benefit_year,
-        person_id: person.id,
-        household_id: person.household_id,
-        village_code: await villageOf(trx, person),
-        status: 'awaiting_payment',
-        source: input.source,
-        coverage_year: input.coverageYear ?? null,
-        withhold: input.withhold ? 1 : 0,
-        paid_fen: 0,
-        ...assessmentColumns(assessment, ctx.today),
-        created_at: ctx.now,
-        updated_at: ctx.now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('enrollment_events')
-      .values({
-        county_code: ctx.countyCode,
-        enrollment_id: inserted.id,
-        event: 'created',
-        from_status: null,
-        to_status: 'awaiting_payment',
-        reason: input.reason ?? null,
-        detail: JSON.stringify({ source: input.source, pays: assessment.pays, why: assessment.why }),
-        actor: ctx.actor,
-        at: ctx.now,
-      })
-      .execute();
-    let enrollment = inserted;
-    if (assessment.pays === 0 && assessment.subsidies.length > 0 && assessment.refundLater === 0) {
-      enrollment = await confirmFullSubsidy(trx, ctx, inserted);
-    }
-    return { enrollment, assessment, created: true };
+  const found = await findCampaign(ctx.db, ctx.countyCode, input.benefitYear);
+  return ctx.db.transaction().execute((trx) => enrollIn(trx, ctx, found, input));
+}
+
+/** Enrolls one person inside the caller's transaction (the bulk paths share one per chunk). */
+async function enrollIn(
+  trx: Db,
+  ctx: CollectionContext,
+  { campaign, policy }: { campaign: Campaign; policy: Policy },
+  input: EnrollInput,
+): Promise<EnrollResult> {
+  const person = await getPerson(trx, ctx.countyCode, input.personId);
+  const existing = await enrollmentOf(trx, ctx.countyCode, person.id, campaign.benefit_year);
+  if (existing)
+    return { enrollment: existing, assessment: explainEnrollment(policy, existing), created: false };
+  if (person.deceased_on) {
+    throw new CollectionError('deceased', `${person.name} 已于 ${person.deceased_on} 死亡，不能参保`);
+  }
+  const assessment = await assessPerson(trx, ctx, policy, person.id, {
+    coverageYear: input.coverageYear ?? null,
   });
+  if (!assessment.eligible) throw new CollectionError('not_eligible', notEligibleMessage(person, assessment));
+  const inserted = await trx
+    .insertInto('enrollments')
+    .values({
+      county_code: ctx.countyCode,
+      campaign_id: campaign.id,
+      benefit_year: campaign.benefit_year,
+      person_id: person.id,
+      household_id: person.household_id,
+      village_code: await villageOf(trx, person),
+      status: 'awaiting_payment',
+      source: input.source,
+      coverage_year: input.coverageYear ?? null,
+      withhold: input.withhold ? 1 : 0,
+      paid_fen: 0,
+      ...assessmentColumns(assessment, ctx.today),
+      created_at: ctx.now,
+      updated_at: ctx.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('enrollment_events')
+    .values({
+      county_code: ctx.countyCode,
+      enrollment_id: inserted.id,
+      event: 'created',
+      from_status: null,
+      to_status: 'awaiting_payment',
+      reason: input.reason ?? null,
+      detail: JSON.stringify({ source: input.source, pays: assessment.pays, why: assessment.why }),
+      actor: ctx.actor,
+      at: ctx.now,
+    })
+    .execute();
+  let enrollment = inserted;
+  if (assessment.pays === 0 && assessment.subsidies.length > 0 && assessment.refundLater === 0) {
+    enrollment = await confirmFullSubsidy(trx, ctx, inserted);
+  }
+  return { enrollment, assessment, created: true };
 }
 
 /**
@@ -431,30 +434,48 @@ export async function enrollSubsidised(ctx: CollectionContext, benefitYear?: num
   );
 }
 
+/** People enrolled per transaction in the bulk paths (one commit per chunk, not per person). */
+const ENROLL_CHUNK = 500;
+
 async function enrollMany(
   ctx: CollectionContext,
   personIds: readonly number[],
   source: EnrollmentSource,
   benefitYear: number,
 ): Promise<BulkResult> {
+  const found = await findCampaign(ctx.db, ctx.countyCode, benefitYear);
   let created = 0;
   let confirmed = 0;
   let existing = 0;
   const skipped: { personId: number; name: string; reason: string }[] = [];
-  for (const personId of personIds) {
+  for (let start = 0; start < personIds.length; start += ENROLL_CHUNK) {
+    const trx = await ctx.db.startTransaction().execute();
     try {
-      const result = await enroll(ctx, { personId, source, benefitYear });
-      if (!result.created) existing++;
-      else if (result.enrollment.status === 'confirmed') confirmed++;
-      else created++;
+      for (const personId of personIds.slice(start, start + ENROLL_CHUNK)) {
+        // A savepoint per person: a refusal (now in employee insurance, died) undoes only that person.
+        const point = await trx.savepoint('person').execute();
+        try {
+          const result = await enrollIn(point, ctx, found, { personId, source, benefitYear });
+          await point.releaseSavepoint('person').execute();
+          if (!result.created) existing++;
+          else if (result.enrollment.status === 'confirmed') confirmed++;
+          else created++;
+        } catch (error) {
+          await point.rollbackToSavepoint('person').execute();
+          await point.releaseSavepoint('person').execute();
+          if (!(error instanceof CollectionError)) throw error;
+          const person = await trx
+            .selectFrom('people')
+            .select('name')
+            .where('id', '=', personId)
+            .executeTakeFirst();
+          skipped.push({ personId, name: person?.name ?? '', reason: error.message });
+        }
+      }
+      await trx.commit().execute();
     } catch (error) {
-      if (!(error instanceof CollectionError)) throw error;
-      const person = await ctx.db
-        .selectFrom('people')
-        .select('name')
-        .where('id', '=', personId)
-        .executeTakeFirst();
-      skipped.push({ personId, name: person?.name ?? '', reason: error.message });
+      await trx.rollback().execute();
+      throw error;
     }
   }
   return { created, confirmed, existing, skipped };
