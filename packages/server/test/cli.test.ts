@@ -470,7 +470,7 @@ describe('canbao policy list', () => {
   });
 });
 
-describe('canbao refund', () => {
+describe('canbao refund check', () => {
   const refundable = () =>
     qimenWith('refundable.yaml', [
       'refunds:\n  rules: []\n',
@@ -480,6 +480,7 @@ describe('canbao refund', () => {
   it('answers "not specified" where the policy has no refund rule', () => {
     const run = canbao([
       'refund',
+      'check',
       '--policy',
       'qimen-2023',
       '--paid',
@@ -501,7 +502,7 @@ describe('canbao refund', () => {
 
   it('approves under the matching rule and pays back the exact fen', () => {
     const policy = refundable();
-    const args = ['refund', '-p', policy, '--paid', '350.07', '--reason', 'duplicate'];
+    const args = ['refund', 'check', '-p', policy, '--paid', '350.07', '--reason', 'duplicate'];
     const before = canbao([...args, '--requested-on', '2022-12-31']);
     expect(before.status).toBe(0);
     expect(JSON.parse(before.stdout)).toMatchObject({
@@ -532,7 +533,7 @@ describe('canbao refund', () => {
       '--requested-on': '2022-12-01',
     };
     options[override[0] as string] = override[1] as string;
-    const run = canbao(['refund', ...Object.entries(options).flat()]);
+    const run = canbao(['refund', 'check', ...Object.entries(options).flat()]);
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(message);

@@ -424,8 +424,12 @@ export interface RefundsTable {
   /** Direct subsidies returned to their funders, fen. */
   subsidy_reversed_fen: number;
   rule_id: string;
+  /** The clause references, in the notice's numbering. */
   cite: string;
+  /** What the rule decided for this request, in Chinese. */
   rule_text: string;
+  /** The cited clauses' text, quoted from the notice (or canbao's stated reading). */
+  rule_quote: string;
   status: 'refused' | 'not_specified' | 'approved' | 'paid';
   paid_on: string | null;
   payout_reference: string | null;

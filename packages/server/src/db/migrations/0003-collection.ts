@@ -229,6 +229,7 @@ export const collection: MigrationFactory = (dialect) => {
         .addColumn('rule_id', 'text', notNull)
         .addColumn('cite', 'text', notNull)
         .addColumn('rule_text', 'text', notNull)
+        .addColumn('rule_quote', 'text', notNull)
         .addColumn('status', 'text', notNull)
         .addColumn('paid_on', t.date)
         .addColumn('payout_reference', 'text')
