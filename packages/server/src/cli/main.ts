@@ -20,6 +20,7 @@ import { EXIT_BAD_INPUT, EXIT_OK, EXIT_UNEXPECTED, InputError } from './io.ts';
 import { registerPolicy } from './policy.ts';
 import { registerQuote } from './quote.ts';
 import { registerRefund } from './refund.ts';
+import { registerReimburse } from './reimburse.ts';
 
 const HELP_TITLES: Readonly<Record<string, string>> = {
   'Usage:': '用法：',
@@ -101,6 +102,7 @@ export function buildProgram(): Command {
   registerRefund(program);
   registerData(program);
   registerCollection(program);
+  registerReimburse(program);
   program.addHelpText(
     'after',
     '\n示例：\n' +
@@ -108,7 +110,7 @@ export function buildProgram(): Command {
       '  echo \'{"groups":["dibao"]}\' | canbao quote --policy qimen-2023 --facts -\n' +
       '  canbao policy check policies/qimen-2023.yaml\n' +
       '  canbao policy explain qimen-2023\n' +
-      '  canbao refund --policy qimen-2023 --paid 350 --reason duplicate --requested-on 2022-12-01',
+      '  canbao refund check --policy qimen-2023 --paid 350 --reason duplicate --requested-on 2022-12-01',
   );
   return program;
 }
