@@ -408,6 +408,8 @@ export interface TaxConfirmationsTable {
   /** The file (or 'api') the confirmation came from. */
   source: string;
   source_line: number | null;
+  /** sha256 of the confirmation's content: the same receipt with the same content is a replay. */
+  digest: string;
   created_at: string;
 }
 

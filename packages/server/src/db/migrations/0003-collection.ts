@@ -211,10 +211,30 @@ export const collection: MigrationFactory = (dialect) => {
         .addColumn('payment_id', t.bigint)
         .addColumn('source', 'text', notNull)
         .addColumn('source_line', 'integer')
+        // sha256 of what the tax side said (receipt, document, amount, dates, transaction id): the
+        // same receipt with the same content is a replay; with other content it is kept as a second
+        // row (a discrepancy), never written over the first.
+        .addColumn('digest', 'text', notNull)
         .addColumn('created_at', t.timestamp, notNull)
-        .addUniqueConstraint('tax_confirmations_receipt', ['county_code', 'tax_receipt_no'])
+        .addUniqueConstraint('tax_confirmations_receipt', ['county_code', 'tax_receipt_no', 'digest'])
         .execute();
       await index(db, 'tax_confirmations_payment', 'tax_confirmations', ['payment_id']);
+      // A receipt confirms at most one payment, and a payment is confirmed by at most one receipt,
+      // even when two imports race.
+      await db.schema
+        .createIndex('tax_confirmations_matched_receipt')
+        .on('tax_confirmations')
+        .columns(['county_code', 'tax_receipt_no'])
+        .unique()
+        .where(sql.ref('status'), '=', 'matched')
+        .execute();
+      await db.schema
+        .createIndex('tax_confirmations_matched_payment')
+        .on('tax_confirmations')
+        .columns(['payment_id'])
+        .unique()
+        .where(sql.ref('status'), '=', 'matched')
+        .execute();
 
       await t
         .id(db.schema.createTable('refunds'))
