@@ -10,10 +10,14 @@ import {
   reconciliationReport,
   writeReportXlsx,
 } from '../src/collection/books.ts';
+import { enroll } from '../src/collection/enrollments.ts';
+import { recordPayment } from '../src/collection/payments.ts';
 import { payRefund, requestRefund } from '../src/collection/refunds.ts';
+import { createReimbursementBatch, payReimbursementBatch } from '../src/collection/reimbursements.ts';
 import { confirmTaxPayments } from '../src/collection/tax.ts';
 import { openTable } from '../src/files/read-table.ts';
 import { recordTransfer } from '../src/ledger/journal.ts';
+import { campaignWorld, idNumber } from './collection-harness.ts';
 import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
 import { COUNTY, LI, type PaidCampaign, paidCampaign, STRANGER, ZHANG, ZHAO } from './tax-harness.ts';
 
@@ -289,6 +293,43 @@ describeEachEngine('ledger check and reconciliation', (engine) => {
       expect(d).toMatchObject({ check: 'withholding', subject: 'batch:DK-TEST' });
       expect(d.message).toMatch(/^代扣批次 DK-TEST：/);
     }
+  });
+
+  it('stays clean through a 先缴后补 reimbursement batch, created and paid out', async () => {
+    const world = await campaignWorld(await fresh(), 'dalate-2023', '150621', '2022-09-01');
+    const liu = idNumber('15062119600101001');
+    await world.importKind('population', ['姓名,公民身份号码,户号', `刘一,${liu},D1`]);
+    await world.importKind('groups', ['姓名,公民身份号码,人员类别,认定日期', `刘一,${liu},低保,2022-01-10`], {
+      department: 'civil_affairs',
+    });
+    const ctx = world.ctx('2022-10-10');
+    const { enrollment } = await enroll(ctx, { personId: await world.personId(liu), source: 'renewal' });
+    // 低保 pays the whole 380.00; civil affairs pays 330.00 back afterwards.
+    expect(enrollment).toMatchObject({ pays_fen: 38000, subsidy_fen: 0, refund_later_fen: 33000 });
+    await recordPayment(ctx, {
+      channel: 'online',
+      txnId: 'WX-D1',
+      enrollmentIds: [enrollment.id],
+      amountFen: 38000,
+      paidOn: '2022-10-10',
+    });
+    const batch = await createReimbursementBatch(world.ctx('2022-10-20'), { funder: 'civil_affairs' });
+    const created = await checkLedger(world.ctx('2022-10-20'));
+    expect(created.differences).toEqual([]);
+    const accounts = created.checks.find((c) => c.code === 'accounts')?.figures;
+    expect(accounts?.['reimbursements_payable.balanceFen']).toBe(-33000);
+    expect(accounts?.['pending_remittance.balanceFen']).toBe(38000);
+    await payReimbursementBatch(world.ctx('2022-11-01'), batch.batch.batch_no, { paidOn: '2022-11-01' });
+    const paid = await checkLedger(world.ctx('2022-11-01'));
+    expect(paid.differences).toEqual([]);
+    expect(paid.checks.find((c) => c.code === 'accounts')?.figures['reimbursements_payable.balanceFen']).toBe(
+      0,
+    );
+    // The enrollment still holds what the person paid: the reimbursement is between funder and person.
+    expect(paid.checks.find((c) => c.code === 'enrollments')?.figures).toMatchObject({
+      expectedFen: 38000,
+      bookedFen: 38000,
+    });
   });
 
   it('reports per day and channel, tax confirmations against payments, and writes the report as .xlsx', async () => {

@@ -13,6 +13,7 @@ import {
 } from '../src/collection/tax.ts';
 import type { DatabaseHandle } from '../src/db/open.ts';
 import { openTable } from '../src/files/read-table.ts';
+import { writeXlsx } from '../src/files/write-xlsx.ts';
 import { accountBalances } from '../src/ledger/journal.ts';
 import { csvFile } from './collection-harness.ts';
 import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
@@ -305,6 +306,32 @@ describeEachEngine('tax confirmation', (engine) => {
       ['T-002', 'unchanged', 'matched'],
       ['T-009', 'unchanged', 'discrepancy'],
     ]);
+    // The same confirmations as the tax side's Excel export: a title row, other header spellings,
+    // dates with times; still the same content.
+    const xlsx = join(mkdtempSync(join(tmpdir(), 'canbao-tax-')), '税务确认.xlsx');
+    await writeXlsx(xlsx, [
+      {
+        name: '确认明细',
+        headerLines: ['城乡居民医保费税务确认明细'],
+        columns: ['电子税票号码', '身份证号码', '缴费人姓名', '实缴金额', '缴款日期', '交易流水号'].map(
+          (header) => ({ header }),
+        ),
+        rows: [
+          ['T-001', ZHANG, '张三', '40', '2021-10-08 09:12:00', 'R-0001'],
+          ['T-002', ZHAO, '赵六', '320.00', '2021-10-08', ''],
+          ['T-009', STRANGER, '路人甲', '320', '2021-10-08', null],
+        ],
+      },
+    ]);
+    const excel = await importTaxConfirmations(world.ctx('2021-10-13'), xlsx);
+    expect(excel).toMatchObject({
+      status: 'completed',
+      rowsTotal: 3,
+      unchanged: 3,
+      matched: 0,
+      discrepancies: 0,
+    });
+    expect(excel.outcomes.map((o) => o.line)).toEqual([3, 4, 5]);
     const api = await confirmTaxPayments(world.ctx('2021-10-13'), [
       { receiptNo: 'T-002', docNumber: ZHAO, name: '赵六', amountFen: 32000, paidOn: '2021-10-08' },
     ]);
