@@ -14,6 +14,7 @@ import { PolicyNotFoundError } from '../policy/repository.ts';
 import { ExportError } from '../registry/exports.ts';
 import { ImportFileError } from '../registry/import.ts';
 import { RegionNotFoundError } from '../registry/regions.ts';
+import { registerBooks } from './books.ts';
 import { registerCollection } from './collection.ts';
 import { registerData } from './data.ts';
 import { EXIT_BAD_INPUT, EXIT_OK, EXIT_UNEXPECTED, InputError } from './io.ts';
@@ -103,6 +104,7 @@ export function buildProgram(): Command {
   registerData(program);
   registerCollection(program);
   registerReimburse(program);
+  registerBooks(program);
   program.addHelpText(
     'after',
     '\n示例：\n' +

@@ -341,6 +341,15 @@ async function recordIn(
     if (a.pays === 0) {
       throw new CollectionError('nothing_due', `${m.name} 无需个人缴费（全额资助），由医保经办机构直接参保`);
     }
+    if (a.benefitStart === null) {
+      // The notice leaves this case to rules not in the policy file (DOMAIN.md §3): money is not
+      // taken for cover whose start nobody can state.
+      const open = a.notSpecified.map((n) => `${n.text}〔${n.cite}〕`).join('；');
+      throw new CollectionError(
+        'benefit_start_not_specified',
+        `${m.name} 于 ${input.paidOn} 缴费的待遇起始时间本政策未作规定（${open}），暂不能收费；请经办机构按上级规定补充政策后办理`,
+      );
+    }
     assessed.push({ m, a });
   }
   const due = assessed.reduce((n, x) => n + x.a.pays, 0);
