@@ -715,8 +715,11 @@ export const BATCH_COLUMNS = [
 ] as const;
 
 export interface ExportBatchOptions {
-  /** The file to write: .xlsx (default) or .csv, chosen by the extension. */
-  readonly out: string;
+  /**
+   * The file to write, .xlsx or .csv by its extension; or a function of the batch number giving
+   * it (the number is known only once the batch is created).
+   */
+  readonly out: string | ((batchNo: string) => string);
   readonly benefitYear?: number;
   /** Only agreements with this bank (one file per bank). */
   readonly bank?: string;
@@ -744,10 +747,7 @@ export async function exportWithholdingBatch(
   ctx: CollectionContext,
   options: ExportBatchOptions,
 ): Promise<ExportedBatch | null> {
-  const format = extname(options.out).toLowerCase();
-  if (format !== '.xlsx' && format !== '.csv') {
-    throw new CollectionError('bad_format', `代扣文件只能保存为 .xlsx 或 .csv：${options.out}`);
-  }
+  if (typeof options.out === 'string') checkFormat(options.out);
   const { campaign } = await findCampaign(ctx.db, ctx.countyCode, options.benefitYear);
   const year = campaign.benefit_year;
   const bank = options.bank?.trim() || null;
@@ -888,7 +888,8 @@ export async function exportWithholdingBatch(
         total_fen: totalFen,
         created_on: ctx.today,
       };
-      await writeBatch(trx, head, county?.name, options.out);
+      const out = typeof options.out === 'string' ? options.out : options.out(batchNo);
+      await writeBatch(trx, head, county?.name, out);
       return {
         batchId: batch.id,
         batchNo,
@@ -897,7 +898,7 @@ export async function exportWithholdingBatch(
         rows,
         totalFen,
         retried: Number(retried.n),
-        file: options.out,
+        file: out,
       };
     });
   } catch (error) {
@@ -980,11 +981,16 @@ type BatchHead = Pick<
 > & { id: number };
 
 /** The bank file: a title naming the county, batch and date, then one row per item. */
-async function writeBatch(db: Db, batch: BatchHead, countyName: string | undefined, out: string) {
+function checkFormat(out: string): '.xlsx' | '.csv' {
   const format = extname(out).toLowerCase();
   if (format !== '.xlsx' && format !== '.csv') {
     throw new CollectionError('bad_format', `代扣文件只能保存为 .xlsx 或 .csv：${out}`);
   }
+  return format;
+}
+
+async function writeBatch(db: Db, batch: BatchHead, countyName: string | undefined, out: string) {
+  const format = checkFormat(out);
   const title = `${countyName ?? batch.county_code}城乡居民基本医疗保险费银行代扣清单　批次号 ${batch.batch_no}　生成日期 ${batch.created_on}`;
   const info = `${batch.benefit_year} 年度，共 ${batch.rows} 笔，合计 ${yuan(batch.total_fen)}${batch.bank ? `，开户银行：${batch.bank}` : ''}。请银行填写“扣款结果”（成功/失败）和“失败原因”后回传，其余列请勿修改。`;
   const data = batchRows(db, batch.id, batch.batch_no);
