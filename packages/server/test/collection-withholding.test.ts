@@ -466,6 +466,37 @@ describeEachEngine('bank withholding', (engine) => {
     expect((await accountBalances(w.handle.db, '341302')).get('pending_remittance')).toBeUndefined();
   });
 
+  it('writes nothing at all when a row cannot be recorded for a reason other than the person', async () => {
+    const w = await qixian();
+    const ctx = w.ctx('2021-10-08');
+    const ids = await signed(w, ctx);
+    const file = outFile('xlsx');
+    await exportWithholdingBatch(ctx, { out: file });
+    // Someone recorded another payment under the transaction id of row 3 (a clerk typing it in).
+    await recordPayment(ctx, {
+      channel: 'bank_withholding',
+      txnId: '341302-20211008-1-3',
+      enrollmentIds: [ids.ZHAO],
+      amountFen: 32000,
+      paidOn: '2021-10-08',
+      reference: '手工录入',
+    });
+    await expect(
+      importWithholdingResult(w.ctx('2021-10-12'), { file: await bankResult(file, ok), on: '2021-10-11' }),
+    ).rejects.toThrow(/渠道流水号 341302-20211008-1-3 已用于另一笔缴费/);
+    // Rows 1 and 2 were recorded before row 3 failed: rolled back with the rest.
+    expect(await pendingCount(w)).toBe(1);
+    const items = await w.handle.db.selectFrom('withholding_items').select('result').execute();
+    expect(items.map((i) => i.result)).toEqual(['pending', 'pending', 'pending']);
+    expect((await getEnrollment(w.handle.db, '341302', ids.ZHANG)).status).toBe('awaiting_payment');
+    expect((await accountBalances(w.handle.db, '341302')).get('pending_remittance')).toBe(32000);
+    const [recon] = await reconcileWithholdingBatches(ctx);
+    // The reconciliation sees the stray order carrying the batch's transaction id.
+    expect(recon?.differences).toEqual([
+      '扣款成功 0 笔 0.00 元，代扣缴费记录 1 笔 320.00 元，相差 -320.00 元',
+    ]);
+  });
+
   it('changes nothing when the same result file comes again', async () => {
     const w = await qixian();
     const ctx = w.ctx('2021-10-08');

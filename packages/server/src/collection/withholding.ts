@@ -16,10 +16,11 @@
  * Results. The bank's file is checked as a whole before anything is written (batch known and
  * waiting, every row of the batch present once, amounts, names and ID numbers as exported, result
  * values known, a reason for every failure); any problem names the file, line and column and
- * nothing is written. Then each debited row is recorded as a payment through recordPayment
- * (channel bank_withholding, transaction id `<batch>-<seq>`), so the bank's rows get exactly the
- * same checks, assessment and journal entries as every other channel. The same result file again
- * changes nothing.
+ * nothing is written. Then, in one transaction for the whole file, each debited row is recorded
+ * as a payment through the payment service (recordPaymentsIn: channel bank_withholding,
+ * transaction id `<batch>-<seq>`, a savepoint per row), so the bank's rows get exactly the same
+ * checks, assessment and journal entries as every other channel, and the file is applied
+ * completely or not at all. The same result file again changes nothing.
  *
  * Conflicts. When the bank debited a person who can no longer be paid for — they paid in cash
  * between export and result, or their assessment changed — no second payment is recorded. The
@@ -42,7 +43,7 @@ import { FieldError, parseDateCell, parseDocument, parseYuanCell } from '../regi
 import { chunks } from '../registry/people.ts';
 import { findCampaign } from './campaign.ts';
 import { type CollectionContext, CollectionError, PaymentConflictError } from './context.ts';
-import { recordPayment } from './payments.ts';
+import { type PaymentResult, recordPaymentsIn } from './payments.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -1136,8 +1137,8 @@ export interface ResultImportSummary {
   readonly completedAt: string | null;
 }
 
-/** Payments recorded per transaction, then item links written together. */
-const LINK_EVERY = 500;
+/** Items handed to recordPaymentsIn at a time (bounds the memory of one call's results). */
+const WRITE_CHUNK = 1000;
 
 /**
  * Imports the bank's result file of a batch. Checked as a whole first (see the module comment);
@@ -1317,56 +1318,72 @@ export async function importWithholdingResult(
   }
 
   const batchNo = batch.batch_no;
-  const links: { id: number; orderId: number; on: string }[] = [];
-  const failures: { id: number; reason: string; on: string }[] = [];
-  const flush = async () => {
-    if (links.length === 0 && failures.length === 0) return;
-    await ctx.db.transaction().execute(async (trx) => {
-      for (const l of links.splice(0)) {
-        await trx
-          .updateTable('withholding_items')
-          .set({ result: 'succeeded', order_id: l.orderId, result_on: l.on, failure_reason: null })
-          .where('id', '=', l.id)
-          .where('result', '=', 'pending')
-          .execute();
-      }
-      for (const f of failures.splice(0)) {
-        await trx
-          .updateTable('withholding_items')
-          .set({ result: 'failed', failure_reason: f.reason, result_on: f.on })
-          .where('id', '=', f.id)
-          .where('result', '=', 'pending')
-          .execute();
-      }
-    });
-  };
-  for (const item of items) {
-    const row = parsed[item.seq] as ParsedResult;
-    if (item.result !== 'pending') continue; // applied by an earlier, interrupted import
-    if (row.result === 'failed') {
-      failures.push({ id: item.id, reason: row.reason as string, on: row.on });
-    } else {
-      const txnId = `${batchNo}-${item.seq}`;
-      try {
-        const paid = await recordPayment(ctx, {
-          channel: 'bank_withholding',
-          txnId,
+  const batchId = batch.id;
+  // One transaction for the whole file: the results are applied completely or not at all. Each
+  // payment has its own savepoint inside it (recordPaymentsIn), so a refused row (already paid)
+  // becomes a conflict without undoing the others.
+  const trx = await ctx.db.startTransaction().execute();
+  try {
+    // Claim the batch: a second import of the same results running at once (PostgreSQL) waits
+    // here for the first, then finds the batch completed and changes nothing.
+    const claimed = await trx
+      .updateTable('withholding_batches')
+      .set({ status: 'exported' })
+      .where('id', '=', batchId)
+      .where('status', '=', 'exported')
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) === 0) {
+      await trx.rollback().execute();
+      return summary(ctx, batchNo, file, 'unchanged');
+    }
+    for (let start = 0; start < items.length; start += WRITE_CHUNK) {
+      const chunk = items.slice(start, start + WRITE_CHUNK).filter((item) => item.result === 'pending');
+      const debited = chunk.filter((item) => (parsed[item.seq] as ParsedResult).result === 'succeeded');
+      const results = await recordPaymentsIn(
+        trx,
+        ctx,
+        debited.map((item) => ({
+          channel: 'bank_withholding' as const,
+          txnId: `${batchNo}-${item.seq}`,
           enrollmentIds: [item.enrollmentId],
           amountFen: item.amountFen,
-          paidOn: row.on,
+          paidOn: (parsed[item.seq] as ParsedResult).on,
           payer: item.holder,
           reference: `代扣批次 ${batchNo} 序号 ${item.seq}`,
-        });
-        links.push({ id: item.id, orderId: paid.orderId, on: row.on });
-      } catch (error) {
-        if (!(error instanceof CollectionError) || error instanceof PaymentConflictError) throw error;
-        await bookConflict(ctx, item, batchNo, row.on, error.message);
+        })),
+      );
+      for (let i = 0; i < debited.length; i++) {
+        const item = debited[i] as BatchItem;
+        const result = results[i];
+        const on = (parsed[item.seq] as ParsedResult).on;
+        // A transaction id used for another payment is not the bank's doing: stop, write nothing.
+        if (result instanceof PaymentConflictError) throw result;
+        if (result instanceof CollectionError) {
+          await bookConflict(trx, ctx, item, batchNo, on, result.message);
+        } else {
+          await trx
+            .updateTable('withholding_items')
+            .set({ result: 'succeeded', order_id: (result as PaymentResult).orderId, result_on: on })
+            .where('id', '=', item.id)
+            .execute();
+        }
+      }
+      for (const item of chunk) {
+        const row = parsed[item.seq] as ParsedResult;
+        if (row.result !== 'failed') continue;
+        await trx
+          .updateTable('withholding_items')
+          .set({ result: 'failed', failure_reason: row.reason, result_on: row.on })
+          .where('id', '=', item.id)
+          .execute();
       }
     }
-    if (links.length + failures.length >= LINK_EVERY) await flush();
+    await completeBatch(trx, ctx, batchId, digest, basename(file));
+    await trx.commit().execute();
+  } catch (error) {
+    await trx.rollback().execute();
+    throw error;
   }
-  await flush();
-  await completeBatch(ctx, batch.id, digest, basename(file));
   return summary(ctx, batchNo, file, 'completed');
 }
 
@@ -1392,40 +1409,44 @@ function sameResult(
  * account, owed back to the card holder (see the module comment).
  */
 async function bookConflict(
+  trx: Db,
   ctx: CollectionContext,
   item: BatchItem,
   batchNo: string,
   on: string,
   why: string,
 ): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
-    await recordTransfer(trx, {
-      countyCode: ctx.countyCode,
-      kind: 'withholding_conflict',
-      businessType: 'withholding_item',
-      businessId: String(item.id),
-      idempotencyKey: `withholding-conflict:${batchNo}-${item.seq}`,
-      occurredOn: on,
-      lines: [
-        { account: 'pending_remittance', amount: item.amountFen as Fen },
-        { account: WITHHOLDING_CLEARING, amount: -item.amountFen as Fen },
-      ],
-      actor: ctx.actor,
-      memo: `代扣批次 ${batchNo} 序号 ${item.seq} 已扣款未入账：${why}`,
-      recordedAt: ctx.now,
-    });
-    await trx
-      .updateTable('withholding_items')
-      .set({ result: 'conflict', note: why, result_on: on })
-      .where('id', '=', item.id)
-      .where('result', '=', 'pending')
-      .execute();
+  await recordTransfer(trx, {
+    countyCode: ctx.countyCode,
+    kind: 'withholding_conflict',
+    businessType: 'withholding_item',
+    businessId: String(item.id),
+    idempotencyKey: `withholding-conflict:${batchNo}-${item.seq}`,
+    occurredOn: on,
+    lines: [
+      { account: 'pending_remittance', amount: item.amountFen as Fen },
+      { account: WITHHOLDING_CLEARING, amount: -item.amountFen as Fen },
+    ],
+    actor: ctx.actor,
+    memo: `代扣批次 ${batchNo} 序号 ${item.seq} 已扣款未入账：${why}`,
+    recordedAt: ctx.now,
   });
+  await trx
+    .updateTable('withholding_items')
+    .set({ result: 'conflict', note: why, result_on: on })
+    .where('id', '=', item.id)
+    .execute();
 }
 
-async function completeBatch(ctx: CollectionContext, batchId: number, digest: string, fileName: string) {
-  const counts = await resultCounts(ctx.db, batchId);
-  await ctx.db
+async function completeBatch(
+  trx: Db,
+  ctx: CollectionContext,
+  batchId: number,
+  digest: string,
+  fileName: string,
+) {
+  const counts = await resultCounts(trx, batchId);
+  await trx
     .updateTable('withholding_batches')
     .set({
       status: 'completed',
