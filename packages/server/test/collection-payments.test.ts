@@ -1,7 +1,13 @@
 import { expect, it } from 'vitest';
 import { AlreadyPaidError, PaymentConflictError } from '../src/collection/context.ts';
 import { enroll, enrollmentHistory, getEnrollment, reassessPending } from '../src/collection/enrollments.ts';
-import { collectorBalance, recordPayment, recordRemittance } from '../src/collection/payments.ts';
+import {
+  collectorBalance,
+  recordPayment,
+  recordPayments,
+  recordRemittance,
+} from '../src/collection/payments.ts';
+import { openDatabase } from '../src/db/open.ts';
 import { accountBalances, checkJournal } from '../src/ledger/journal.ts';
 import { campaignWorld, idNumber } from './collection-harness.ts';
 import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
@@ -240,4 +246,98 @@ describeEachEngine('enrollment and payment', (engine) => {
     expect(payments).toHaveLength(1);
     expect((await checkJournal(w.handle.db, '341302')).totalFen).toBe(0);
   });
+
+  it('records a batch set-based with the same answers as one by one', async () => {
+    const w = await qixian();
+    const ctx = w.ctx('2021-10-08', 'bank');
+    const zhang = (await enroll(ctx, { personId: await w.personId(ZHANG), source: 'renewal' })).enrollment;
+    const li = (await enroll(ctx, { personId: await w.personId(LI), source: 'renewal' })).enrollment;
+    const zhao = (await enroll(ctx, { personId: await w.personId(ZHAO), source: 'renewal' })).enrollment;
+    const pay = (txnId: string, ids: number[], amountFen: number) => ({
+      channel: 'bank_withholding' as const,
+      txnId,
+      enrollmentIds: ids,
+      amountFen,
+      paidOn: '2021-10-08',
+      reference: 'batch-1',
+    });
+    const results = await recordPayments(ctx, [
+      pay('B-1', [zhang.id], 4000), // accepted (withholding is per member: no 整户 rule)
+      pay('B-2', [li.id], 31000), // wrong amount
+      pay('B-3', [li.id], 32000), // accepted
+      pay('B-1', [zhang.id], 4000), // the same row twice in the file: a replay of B-1
+      pay('B-4', [zhang.id], 4000), // 张三 again under another id: already paid in this batch
+      pay('B-1', [zhao.id], 32000), // B-1 reused for another person: conflict
+      pay('B-5', [zhao.id], 32000), // accepted
+    ]);
+    const shape = results.map((r) => ('orderId' in r ? (r.replayed ? 'replay' : 'paid') : r.code));
+    expect(shape).toEqual([
+      'paid',
+      'amount_mismatch',
+      'paid',
+      'replay',
+      'already_paid',
+      'payment_conflict',
+      'paid',
+    ]);
+    const first = results[0] as Exclude<(typeof results)[number], Error>;
+    expect(results[3]).toMatchObject({ orderId: first.orderId, replayed: true });
+    expect(first.lines[0]).toMatchObject({ name: '张三', amountFen: 4000, benefitStart: '2022-01-01' });
+    expect(await w.handle.db.selectFrom('payments').selectAll().execute()).toHaveLength(3);
+    const balances = await accountBalances(w.handle.db, '341302');
+    expect(balances.get('pending_remittance')).toBe(4000 + 32000 + 32000);
+    expect(balances.get('funder:medical_assistance')).toBe(28000);
+    for (const e of [zhang, li, zhao]) {
+      expect(await getEnrollment(w.handle.db, '341302', e.id)).toMatchObject({
+        status: 'paid',
+        version: e.version + 1,
+      });
+    }
+    // The same batch again (a bank resending its file): every accepted row replays, nothing new.
+    const again = await recordPayments(ctx, [pay('B-1', [zhang.id], 4000), pay('B-3', [li.id], 32000)]);
+    expect(again.map((r) => ('orderId' in r ? r.replayed : r.code))).toEqual([true, true]);
+    expect((await checkJournal(w.handle.db, '341302')).transfers).toBe(4); // 3 payments + 1 subsidy
+  });
+
+  // Two canbao processes on one PostgreSQL database (SQLite admits one process: see db.test.ts).
+  if (engine.name === 'postgres') {
+    it('never records two payments for one person when two processes race', async () => {
+      const w = await qixian();
+      const ctx = w.ctx('2021-10-08');
+      // 赵六 lives alone (张三 and 李四 must pay together under 整户缴费, 王五 is fully subsidised).
+      const payable = [
+        (await enroll(ctx, { personId: await w.personId(ZHAO), source: 'renewal' })).enrollment.id,
+      ];
+      const other = await openDatabase({ ...engine.lastLocation(), migrate: 'check' });
+      try {
+        const attempt = (db: typeof w.handle.db, tag: string, id: number, n: number) =>
+          recordPayment(
+            { ...ctx, db, actor: tag },
+            {
+              channel: 'online',
+              txnId: `${tag}-${id}-${n}`,
+              enrollmentIds: [id],
+              amountFen: 32000,
+              paidOn: '2021-10-08',
+            },
+          );
+        const settled = await Promise.allSettled(
+          payable.flatMap((id) =>
+            Array.from({ length: 6 }, (_, n) =>
+              attempt(n % 2 === 0 ? w.handle.db : other.db, n % 2 === 0 ? 'a' : 'b', id, n),
+            ),
+          ),
+        );
+        expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(payable.length);
+        for (const s of settled) {
+          if (s.status === 'rejected') expect(s.reason).toBeInstanceOf(AlreadyPaidError);
+        }
+        const rows = await w.handle.db.selectFrom('payments').select('enrollment_id').execute();
+        expect(rows.map((r) => r.enrollment_id).sort()).toEqual([...payable].sort());
+        expect((await checkJournal(w.handle.db, '341302')).totalFen).toBe(0);
+      } finally {
+        await other.close();
+      }
+    });
+  }
 });

@@ -22,6 +22,7 @@ import { registerPolicy } from './policy.ts';
 import { registerQuote } from './quote.ts';
 import { registerRefund } from './refund.ts';
 import { registerReimburse } from './reimburse.ts';
+import { registerWithholding } from './withholding.ts';
 
 const HELP_TITLES: Readonly<Record<string, string>> = {
   'Usage:': '用法：',
@@ -105,6 +106,7 @@ export function buildProgram(): Command {
   registerCollection(program);
   registerReimburse(program);
   registerBooks(program);
+  registerWithholding(program);
   program.addHelpText(
     'after',
     '\n示例：\n' +

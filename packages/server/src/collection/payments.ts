@@ -14,7 +14,7 @@
  *   (funder → enrollment) in the same transaction.
  */
 import { createHash } from 'node:crypto';
-import { type Assessment, type Fen, formatYuan, type JournalLine, type Policy } from '@canbao/core';
+import { type Fen, formatYuan, type Policy } from '@canbao/core';
 import type { ControlledTransaction, Kysely, Transaction } from 'kysely';
 import type { ChannelCode, Database, Enrollment, Person } from '../db/schema.ts';
 import { recordTransfer } from '../ledger/journal.ts';
@@ -26,17 +26,7 @@ import {
   CollectionError,
   PaymentConflictError,
 } from './context.ts';
-import {
-  assessmentColumns,
-  assessPerson,
-  bookDirectSubsidies,
-  ENROLLED,
-  notEligibleMessage,
-  type PersonAssessment,
-  STATUS_LABELS,
-  storedAssessment,
-  transition,
-} from './enrollments.ts';
+import { type BatchHelpers, BatchRaceError, isUniqueViolation, recordPaymentBatch } from './payment-batch.ts';
 
 export interface PaymentInput {
   readonly channel: ChannelCode;
@@ -139,29 +129,69 @@ export async function recordPaymentsIn(
   ctx: CollectionContext,
   inputs: readonly PaymentInput[],
 ): Promise<(PaymentResult | CollectionError)[]> {
-  const results: (PaymentResult | CollectionError)[] = [];
-  const campaigns = new CampaignCache();
-  for (const input of inputs) {
-    let channel: PaymentChannel;
+  const results: (PaymentResult | CollectionError | undefined)[] = new Array(inputs.length);
+  const checked: { index: number; input: PaymentInput; channel: PaymentChannel }[] = [];
+  for (const [index, input] of inputs.entries()) {
     try {
-      channel = checkInput(ctx, input);
+      checked.push({ index, input, channel: checkInput(ctx, input) });
     } catch (error) {
       if (!(error instanceof CollectionError)) throw error;
-      results.push(error);
-      continue;
-    }
-    const point = await trx.savepoint('payment').execute();
-    try {
-      results.push(await recordIn(point, ctx, input, channel, campaigns));
-      await point.releaseSavepoint('payment').execute();
-    } catch (error) {
-      await point.rollbackToSavepoint('payment').execute();
-      await point.releaseSavepoint('payment').execute();
-      if (!(error instanceof CollectionError)) throw error;
-      results.push(error);
+      results[index] = error;
     }
   }
-  return results;
+  const campaigns = new CampaignCache();
+  const helpers: BatchHelpers = {
+    policyOf: async (year) => (await campaigns.get(trx, ctx.countyCode, year)).policy,
+    replayOf: async (orderId, amountFen) => ({
+      orderId,
+      replayed: true,
+      amountFen,
+      lines: await orderLines(trx, orderId),
+    }),
+    alreadyPaid: (m) => alreadyPaid(trx, m),
+    digestOf,
+  };
+  // The whole batch set-based first. If another writer raced it (it changed an enrollment or took
+  // a transaction id between our reads and writes), undo it and go payment by payment: each
+  // payment then reads the other writer's result and gets its precise answer (already paid,
+  // replay, conflict).
+  const done = await inSavepoint(trx, (point) => recordPaymentBatch(point, ctx, checked, helpers));
+  if (done) {
+    for (const [n, result] of done.entries()) results[(checked[n] as { index: number }).index] = result;
+    return results as (PaymentResult | CollectionError)[];
+  }
+  for (const one of checked) {
+    let result: PaymentResult | CollectionError | null = null;
+    for (let attempt = 0; attempt < RACE_ATTEMPTS && result === null; attempt++) {
+      result =
+        (await inSavepoint(trx, (point) => recordPaymentBatch(point, ctx, [one], helpers)))?.[0] ?? null;
+    }
+    results[one.index] =
+      result ??
+      new CollectionError('concurrent', `流水号 ${one.input.txnId}：参保记录正被同时修改，请稍后重试`);
+  }
+  return results as (PaymentResult | CollectionError)[];
+}
+
+/** Tries of one payment against writers that keep racing it, before the caller is asked to retry. */
+const RACE_ATTEMPTS = 3;
+
+/** Runs `work` in a savepoint: its result, or null (rolled back) when another writer raced it. */
+async function inSavepoint<T>(
+  trx: ControlledTransaction<Database>,
+  work: (point: ControlledTransaction<Database, ['payments']>) => Promise<T>,
+): Promise<T | null> {
+  const point = await trx.savepoint('payments').execute();
+  try {
+    const result = await work(point);
+    await point.releaseSavepoint('payments').execute();
+    return result;
+  } catch (error) {
+    await point.rollbackToSavepoint('payments').execute();
+    await point.releaseSavepoint('payments').execute();
+    if (error instanceof BatchRaceError || isUniqueViolation(error)) return null;
+    throw error;
+  }
 }
 
 /** Campaigns read once per batch: the row carries the policy text, and a batch is one county. */
@@ -206,12 +236,16 @@ async function drain(db: Kysely<Database>, queue: { waiting: Waiting[]; running:
   queue.running = true;
   try {
     while (queue.waiting.length > 0) {
-      // One batch per county and actor context: results are recorded under each caller's context.
+      // One batch per county, actor and day: the batch is recorded under one context.
       const first = queue.waiting[0] as Waiting;
+      const same = (w: Waiting) =>
+        w.ctx.countyCode === first.ctx.countyCode &&
+        w.ctx.actor === first.ctx.actor &&
+        w.ctx.today === first.ctx.today;
       const batch: Waiting[] = [];
       const rest: Waiting[] = [];
       for (const w of queue.waiting) {
-        if (batch.length < GROUP_LIMIT && w.ctx.countyCode === first.ctx.countyCode) batch.push(w);
+        if (batch.length < GROUP_LIMIT && same(w)) batch.push(w);
         else rest.push(w);
       }
       queue.waiting = rest;
@@ -223,207 +257,35 @@ async function drain(db: Kysely<Database>, queue: { waiting: Waiting[]; running:
 }
 
 async function runBatch(db: Kysely<Database>, batch: readonly Waiting[]): Promise<void> {
-  const settled: (() => void)[] = [];
-  let trx: ControlledTransaction<Database> | null = null;
+  const first = batch[0] as Waiting;
+  // The latest caller's instant: the batch is recorded when its last payment arrived.
+  const now = batch
+    .map((w) => w.ctx.now)
+    .sort()
+    .at(-1) as string;
+  let results: (PaymentResult | CollectionError)[];
   try {
-    trx = await db.startTransaction().execute();
-    const campaigns = new CampaignCache();
-    for (const w of batch) {
-      let channel: PaymentChannel;
-      try {
-        channel = checkInput(w.ctx, w.input);
-      } catch (error) {
-        settled.push(() => w.reject(error));
-        continue;
-      }
-      const point = await trx.savepoint('payment').execute();
-      try {
-        const result = await recordIn(point, w.ctx, w.input, channel, campaigns);
-        await point.releaseSavepoint('payment').execute();
-        settled.push(() => w.resolve(result));
-      } catch (error) {
-        await point.rollbackToSavepoint('payment').execute();
-        await point.releaseSavepoint('payment').execute();
-        settled.push(() => w.reject(error));
-      }
+    const trx = await db.startTransaction().execute();
+    try {
+      results = await recordPaymentsIn(
+        trx,
+        { ...first.ctx, now },
+        batch.map((w) => w.input),
+      );
+      await trx.commit().execute();
+    } catch (error) {
+      await trx.rollback().execute();
+      throw error;
     }
-    await trx.commit().execute();
-    for (const settle of settled) settle();
   } catch (error) {
-    if (trx)
-      await trx
-        .rollback()
-        .execute()
-        .catch(() => {});
     for (const w of batch) w.reject(error);
+    return;
   }
-}
-
-async function recordIn(
-  trx: Transaction<Database>,
-  ctx: CollectionContext,
-  input: PaymentInput,
-  channel: PaymentChannel,
-  campaigns: CampaignCache,
-): Promise<PaymentResult> {
-  const digest = digestOf(input);
-  const inserted = await trx
-    .insertInto('payment_orders')
-    .values({
-      county_code: ctx.countyCode,
-      channel: input.channel,
-      channel_txn_id: input.txnId,
-      digest,
-      amount_fen: input.amountFen,
-      paid_on: input.paidOn,
-      payer: input.payer ?? null,
-      collector: input.collector ?? null,
-      receipt_no: input.receiptNo ?? null,
-      reference: input.reference ?? null,
-      actor: ctx.actor,
-      created_at: ctx.now,
-    })
-    .onConflict((oc) => oc.columns(['county_code', 'channel', 'channel_txn_id']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!inserted) return replay(trx, ctx, input, digest);
-
-  const members = await trx
-    .selectFrom('enrollments')
-    .innerJoin('people', 'people.id', 'enrollments.person_id')
-    // Not the stored assessment: it is recomputed here, and reading it would cost more than the rest.
-    .select([
-      'enrollments.id',
-      'enrollments.person_id',
-      'enrollments.household_id',
-      'enrollments.benefit_year',
-      'enrollments.coverage_year',
-      'enrollments.status',
-      'enrollments.version',
-      'people.name',
-    ])
-    .where('enrollments.id', 'in', [...input.enrollmentIds])
-    .where('enrollments.county_code', '=', ctx.countyCode)
-    .execute();
-  for (const id of input.enrollmentIds) {
-    if (!members.some((m) => m.id === id))
-      throw new CollectionError('unknown_enrollment', `参保记录 #${id} 不存在`);
+  for (const [i, w] of batch.entries()) {
+    const result = results[i];
+    if (result instanceof CollectionError) w.reject(result);
+    else w.resolve(result as PaymentResult);
   }
-  const benefitYear = (members[0] as (typeof members)[number]).benefit_year;
-  const { policy } = await campaigns.get(trx, ctx.countyCode, benefitYear);
-  for (const m of members) {
-    if (m.benefit_year !== benefitYear) {
-      throw new CollectionError('mixed_years', '同一笔缴费只能缴同一年度');
-    }
-    if (ENROLLED.includes(m.status) || m.status === 'refunded') {
-      throw await alreadyPaid(trx, m);
-    }
-    if (m.status !== 'awaiting_payment') {
-      throw new CollectionError(
-        'not_payable',
-        `${m.name} 的参保记录为“${STATUS_LABELS[m.status]}”，不能缴费`,
-      );
-    }
-  }
-  if (channel.wholeHousehold && policy.collection.wholeHousehold) {
-    await requireWholeHousehold(trx, ctx, members, policy.collection.wholeHousehold);
-  }
-
-  // Reassess with the real payment date: what is due and when benefits start.
-  const assessed: { m: (typeof members)[number]; a: PersonAssessment }[] = [];
-  for (const m of members) {
-    const a = await assessPerson(trx, ctx, policy, m.person_id, {
-      asOf: input.paidOn,
-      paidOn: input.paidOn,
-      coverageYear: m.coverage_year,
-    });
-    if (!a.eligible) throw new CollectionError('not_eligible', notEligibleMessage(m, a));
-    if (a.pays === 0) {
-      throw new CollectionError('nothing_due', `${m.name} 无需个人缴费（全额资助），由医保经办机构直接参保`);
-    }
-    if (a.benefitStart === null) {
-      // The notice leaves this case to rules not in the policy file (DOMAIN.md §3): money is not
-      // taken for cover whose start nobody can state.
-      const open = a.notSpecified.map((n) => `${n.text}〔${n.cite}〕`).join('；');
-      throw new CollectionError(
-        'benefit_start_not_specified',
-        `${m.name} 于 ${input.paidOn} 缴费的待遇起始时间本政策未作规定（${open}），暂不能收费；请经办机构按上级规定补充政策后办理`,
-      );
-    }
-    assessed.push({ m, a });
-  }
-  const due = assessed.reduce((n, x) => n + x.a.pays, 0);
-  if (due !== input.amountFen) {
-    const parts = assessed.map((x) => `${x.m.name} ${yuan(x.a.pays)}`).join('、');
-    throw new CollectionError(
-      'amount_mismatch',
-      `应缴合计 ${yuan(due)}（${parts}），实收 ${yuan(input.amountFen)}，金额不符，未记录`,
-    );
-  }
-
-  const lines: PaidLine[] = [];
-  for (const { m, a } of assessed) {
-    const ok = await transition(trx, ctx, m, {
-      event: 'paid',
-      to: 'paid',
-      from: ['awaiting_payment'],
-      reason: `${channel.label}缴费 ${yuan(a.pays)}`,
-      detail: { orderId: inserted.id, channel: input.channel, txnId: input.txnId },
-      set: { ...assessmentColumns(a, input.paidOn), paid_fen: a.pays },
-    });
-    if (!ok) throw await alreadyPaid(trx, m);
-    const payment = await trx
-      .insertInto('payments')
-      .values({
-        county_code: ctx.countyCode,
-        order_id: inserted.id,
-        enrollment_id: m.id,
-        person_id: m.person_id,
-        channel: input.channel,
-        amount_fen: a.pays,
-        paid_on: input.paidOn,
-        status: 'recorded',
-        tax_receipt_no: null,
-        confirmed_on: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await bookDirectSubsidies(
-      trx,
-      ctx,
-      { id: m.id, assessment: JSON.stringify(storedAssessment(a)) },
-      input.paidOn,
-    );
-    lines.push({
-      paymentId: payment.id,
-      enrollmentId: m.id,
-      personId: m.person_id,
-      name: m.name,
-      amountFen: a.pays,
-      benefitStart: a.benefitStart,
-      benefitEnd: a.benefitEnd,
-    });
-  }
-  const journal: JournalLine[] = [
-    { account: channel.account(input), amount: input.amountFen as Fen },
-    ...lines.map((l) => ({
-      account: `enrollment:${l.enrollmentId}` as const,
-      amount: -l.amountFen as Fen,
-    })),
-  ];
-  await recordTransfer(trx, {
-    countyCode: ctx.countyCode,
-    kind: 'payment',
-    businessType: 'payment_order',
-    businessId: String(inserted.id),
-    idempotencyKey: `payment:${input.channel}:${input.txnId}`,
-    occurredOn: input.paidOn,
-    lines: journal,
-    actor: ctx.actor,
-    memo: input.receiptNo ? `收据 ${input.receiptNo}` : null,
-    recordedAt: ctx.now,
-  });
-  return { orderId: inserted.id, replayed: false, amountFen: input.amountFen, lines };
 }
 
 async function alreadyPaid(
@@ -446,32 +308,6 @@ async function alreadyPaid(
     ? `（${first.paid_on}，${channelOf(first.channel).label}${first.collector ? `，代收员 ${first.collector}` : ''}，流水号 ${first.channel_txn_id}）`
     : '';
   return new AlreadyPaidError(`${m.name} 本年度已缴费${where}，不能重复缴费`);
-}
-
-async function replay(
-  trx: Transaction<Database>,
-  ctx: CollectionContext,
-  input: PaymentInput,
-  digest: string,
-): Promise<PaymentResult> {
-  const order = await trx
-    .selectFrom('payment_orders')
-    .selectAll()
-    .where('county_code', '=', ctx.countyCode)
-    .where('channel', '=', input.channel)
-    .where('channel_txn_id', '=', input.txnId)
-    .executeTakeFirstOrThrow();
-  if (order.digest !== digest) {
-    throw new PaymentConflictError(
-      `渠道流水号 ${input.txnId} 已用于另一笔缴费（${order.paid_on}，${yuan(order.amount_fen)}），人员或金额不同，拒绝记录`,
-    );
-  }
-  return {
-    orderId: order.id,
-    replayed: true,
-    amountFen: order.amount_fen,
-    lines: await orderLines(trx, order.id),
-  };
 }
 
 export async function orderLines(
@@ -503,37 +339,6 @@ export async function orderLines(
     benefitStart: r.benefit_start,
     benefitEnd: r.benefit_end,
   }));
-}
-
-/**
- * 整户缴费: when the policy requires it, a payment for a household member must include every member
- * of that household still awaiting payment for the year.
- */
-async function requireWholeHousehold(
-  trx: Transaction<Database>,
-  ctx: CollectionContext,
-  members: readonly (Pick<Enrollment, 'id' | 'household_id' | 'benefit_year'> & { name: string })[],
-  rule: { label: string; cite: readonly string[] },
-): Promise<void> {
-  const households = [...new Set(members.map((m) => m.household_id).filter((h): h is number => h !== null))];
-  if (households.length === 0) return;
-  const open = await trx
-    .selectFrom('enrollments')
-    .innerJoin('people', 'people.id', 'enrollments.person_id')
-    .select(['enrollments.id', 'people.name'])
-    .where('enrollments.county_code', '=', ctx.countyCode)
-    .where('enrollments.benefit_year', '=', (members[0] as (typeof members)[number]).benefit_year)
-    .where('enrollments.household_id', 'in', households)
-    .where('enrollments.status', '=', 'awaiting_payment')
-    .where('enrollments.pays_fen', '>', 0)
-    .execute();
-  const missing = open.filter((o) => !members.some((m) => m.id === o.id));
-  if (missing.length > 0) {
-    throw new CollectionError(
-      'whole_household',
-      `本政策要求整户缴费（${rule.label}，${rule.cite.join('、')}）：同户还有 ${missing.map((m) => m.name).join('、')} 未缴，请一并缴费`,
-    );
-  }
 }
 
 /** The enrollments an already recorded order paid for (to replay a retried request), or null. */

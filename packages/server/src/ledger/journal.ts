@@ -37,7 +37,10 @@ export class IdempotencyConflictError extends LedgerError {
   override name = 'IdempotencyConflictError';
 }
 
-function digest(input: TransferInput): string {
+/** The content of a transfer as a hash: a replay has the same, a conflicting reuse of the key not. */
+export function transferDigest(
+  input: Pick<TransferInput, 'kind' | 'businessType' | 'businessId' | 'occurredOn' | 'lines'>,
+): string {
   const lines = [...input.lines].sort((a, b) => a.account.localeCompare(b.account));
   return createHash('sha256')
     .update(JSON.stringify([input.kind, input.businessType, input.businessId, input.occurredOn, lines]))
@@ -47,7 +50,7 @@ function digest(input: TransferInput): string {
 /** Records a transfer inside the caller's transaction. Throws LedgerError when unbalanced. */
 export async function recordTransfer(db: Kysely<Database>, input: TransferInput): Promise<RecordedTransfer> {
   validateTransfer(input.lines);
-  const linesDigest = digest(input);
+  const linesDigest = transferDigest(input);
   const inserted = await db
     .insertInto('journal_transfers')
     .values({
