@@ -76,7 +76,7 @@ export function buildProgram(): Command {
   const program = new Command('canbao');
   // Settings made before adding subcommands are inherited by them.
   program
-    .description('canbao 参保：城乡居民基本医疗保险参保测算与政策工具')
+    .description('canbao 参保：城乡居民基本医疗保险参保登记、保费征缴与对账')
     .usage('<命令> [选项]')
     .version(version(), '-V, --version', '显示版本号')
     .helpOption('-h, --help', '显示帮助')
