@@ -373,6 +373,15 @@ describe.each(policies.map((p) => [p.id, p] as const))('policy %s', (_, policy) 
     });
   });
 
+  it('assessing without the explanation gives the same assessment without its rules', () => {
+    forAssessed((a, facts) => {
+      const { rules, ...rest } = a;
+      expect(rules.length).toBeGreaterThan(0);
+      expect(assess(policy, facts, { explain: false })).toEqual({ ...rest, rules: [] });
+      return true;
+    });
+  });
+
   it('(6) explainWhy rebuilds the assessment from its why code', () => {
     forAssessed((a, facts) => {
       const withFacts = explainWhy(policy, a.why, facts);

@@ -56,13 +56,21 @@ export interface Assessment {
   readonly why: string;
 }
 
+export interface AssessOptions {
+  /**
+   * false leaves `rules` empty: for callers that store the why code and rebuild the explanation
+   * with explainWhy when someone asks (a payment batch), quoting every clause is wasted work.
+   */
+  readonly explain?: boolean;
+}
+
 /** Assesses one person. Throws FactsError (naming the field) on bad facts. */
-export function assess(policy: Policy, facts: unknown): Assessment {
+export function assess(policy: Policy, facts: unknown, options: AssessOptions = {}): Assessment {
   const read = readFacts(facts);
   const c = compilePolicy(policy);
   requireNewbornYear(c, read.compact.birthDay, read.compact.coverageYear);
   const d = evaluate(c, read.compact, new Decision());
-  return present(c, d, read.compact.groupMask, read.paidOn, read.birthDate);
+  return present(c, d, read.compact.groupMask, read.paidOn, read.birthDate, options.explain !== false);
 }
 
 /** Rebuilds the full explanation from a stored why code (and, if known, the person's facts). */
@@ -121,11 +129,16 @@ function present(
   mask: number,
   paidOn: PlainDate | null,
   birthDate: PlainDate | null,
+  explain = true,
 ): Assessment {
   const p = c.policy;
   const rules: AppliedRule[] = [];
   const notSpecified: NotSpecified[] = [];
-  const cited = (id: string, cite: readonly string[], text: string) => rules.push(rule(p, id, cite, text));
+  const cited = explain
+    ? (id: string, cite: readonly string[], text: string) => {
+        rules.push(rule(p, id, cite, text));
+      }
+    : () => {};
   const reasons: { code: string; text: string }[] = [];
 
   if (d.verdict === Verdict.EXCLUDED) {

@@ -242,7 +242,7 @@ export async function recordPaymentBatch(
         if (m.coverage_year) facts.coverageYear = m.coverage_year;
         let a: Assessment;
         try {
-          a = assess(policy, facts);
+          a = assess(policy, facts, { explain: false });
         } catch (error) {
           if (error instanceof FactsError) {
             throw new CollectionError('facts', `人员 #${m.person_id} 的登记信息不足以测算：${error.message}`);
