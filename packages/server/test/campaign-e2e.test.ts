@@ -4,6 +4,9 @@
  * notice names. Every amount and date is the notice's (DOMAIN.md §2), written out here rather than
  * taken from the engine, and the books must balance to the fen at the end.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { expect, it } from 'vitest';
 import { checkLedger } from '../src/collection/books.ts';
 import { enroll, enrollSubsidised, getEnrollment } from '../src/collection/enrollments.ts';
@@ -16,6 +19,12 @@ import {
   payReimbursementBatch,
 } from '../src/collection/reimbursements.ts';
 import { confirmTaxPayments } from '../src/collection/tax.ts';
+import {
+  addAgreement,
+  exportWithholdingBatch,
+  importWithholdingResult,
+} from '../src/collection/withholding.ts';
+import { openTable } from '../src/files/read-table.ts';
 import { accountBalances } from '../src/ledger/journal.ts';
 import { expectEnrollmentBalances, failure } from './books-harness.ts';
 import { campaignWorld, idNumber, type World } from './collection-harness.ts';
@@ -244,8 +253,10 @@ describeEachEngine('campaign 祁门县 2023 (qimen-2023)', (engine) => {
   const former = id(C, '1982-05-05', 51); // stopped more than 3 months before paying: next month
   const baby = id(C, '2023-01-10', 61); // newborn within 90 days: from birth
   const late = id(C, '2022-10-01', 71); // newborn paying after 90 days: next day
+  const xin = id(C, '1970-06-06', 81); // ordinary, withheld from her son's card
+  const ren = id(C, '1972-07-07', 91); // ordinary, card empty the first time, retried
 
-  it('subsidies, employee-insurance and newborn timing, refunds the notice does not cover', async () => {
+  it('withholding, subsidies, employee-insurance and newborn timing, refunds the notice does not cover', async () => {
     const w = await campaignWorld(await fresh(), 'qimen-2023', C, '2022-09-01');
     await w.importKind('population', [
       '姓名,公民身份号码,户号',
@@ -254,6 +265,8 @@ describeEachEngine('campaign 祁门县 2023 (qimen-2023)', (engine) => {
       `丙,${tekun},M3`,
       `丁,${worker},M4`,
       `戊,${former},M5`,
+      `辛,${xin},M6`,
+      `壬,${ren},M7`,
     ]);
     await w.importKind('groups', ['姓名,公民身份号码,人员类别', `甲,${dibao},低保`, `丙,${tekun},特困人员`], {
       department: 'civil_affairs',
@@ -292,6 +305,49 @@ describeEachEngine('campaign 祁门县 2023 (qimen-2023)', (engine) => {
       paidOn: '2022-10-01',
     });
 
+    // The notice's main channel (一（六）): the tax side sends the bank a withholding file from the
+    // agreement cards; 辛's card is her son's. The bank debits, returns the result; 壬's card is
+    // empty and is tried again in the next batch.
+    const bank = w.ctx('2022-10-10', 'tax');
+    const xinE = await enrollOf(w, xin, '2022-09-20');
+    const renE = await enrollOf(w, ren, '2022-09-20');
+    await addAgreement(bank, {
+      personId: await w.personId(xin),
+      bank: '祁门农商银行',
+      cardNumber: '6228480000000000011',
+      holderName: '辛子',
+    });
+    await addAgreement(bank, {
+      personId: await w.personId(ren),
+      bank: '祁门农商银行',
+      cardNumber: '6228480000000000029',
+      holderName: '壬',
+    });
+    const first = join(mkdtempSync(join(tmpdir(), 'canbao-e2e-')), 'qimen-batch-1.csv');
+    expect(await exportWithholdingBatch(bank, { out: first })).toMatchObject({ rows: 2, totalFen: 70000 });
+    const firstResult = await bankAnswer(first, (name) =>
+      name === '壬' ? ['失败', '余额不足'] : ['成功', ''],
+    );
+    expect(
+      await importWithholdingResult(w.ctx('2022-10-12', 'tax'), { file: firstResult, on: '2022-10-11' }),
+    ).toMatchObject({ succeeded: 1, succeededFen: 35000, failed: 1 });
+    const second = join(dirname(first), 'qimen-batch-2.csv');
+    expect(await exportWithholdingBatch(w.ctx('2022-11-01', 'tax'), { out: second })).toMatchObject({
+      rows: 1,
+      retried: 1,
+    });
+    await importWithholdingResult(w.ctx('2022-11-03', 'tax'), {
+      file: await bankAnswer(second, () => ['成功', '']),
+      on: '2022-11-02',
+    });
+    for (const e of [xinE, renE]) {
+      expect(await getEnrollment(w.handle.db, C, e.id)).toMatchObject({
+        status: 'paid',
+        paid_fen: 35000,
+        benefit_start: '2023-01-01',
+      });
+    }
+
     // After the period: 丁 stopped employee insurance on 2023-01-20 and pays 2023-03-10 → next day;
     // 戊 stopped on 2022-10-01 (more than 3 months) → first day of the next month.
     const workerE = await enrollOf(w, worker, '2023-03-10');
@@ -323,12 +379,29 @@ describeEachEngine('campaign 祁门县 2023 (qimen-2023)', (engine) => {
     expect((await getEnrollment(w.handle.db, C, dibaoE.id)).status).toBe('paid');
 
     const b = await balances(w);
-    expect(b.get('pending_remittance')).toBe(4000 + 17500 + 35000 * 4);
+    expect(b.get('pending_remittance')).toBe(4000 + 17500 + 35000 * 4 + 35000 * 2);
     expect(b.get('funder:medical_assistance')).toBe(31000 + 17500 + 35000);
     await expectEnrollmentBalances(w.handle, C);
     await expectLedgerClean(w, '2023-04-05');
   });
 });
+
+/** The bank's result file for an exported batch: `decide(insured name)` gives [result, reason]. */
+async function bankAnswer(exported: string, decide: (name: string) => [string, string]): Promise<string> {
+  const table = await openTable(exported, { requiredHeaders: [['批次号'], ['序号']] });
+  const lines = [table.headers.join(',')];
+  for await (const row of table.rows()) {
+    const [result, reason] = decide(row.values['参保人姓名'] ?? '');
+    lines.push(
+      table.headers
+        .map((h) => (h === '扣款结果' ? result : h === '失败原因' ? reason : row.values[h]))
+        .join(','),
+    );
+  }
+  const file = exported.replace(/\.csv$/, '-result.csv');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
 
 /** The channel transaction id of a payment order. */
 async function orderTxn(w: World, orderId: number): Promise<string> {

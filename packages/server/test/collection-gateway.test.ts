@@ -51,9 +51,14 @@ describeEachEngine('online self-service through the gateway', (engine) => {
 
     const simulator = new GatewaySimulator(config);
     const callback = simulator.pay(checkout, '2023-10-10T15:59:00Z'); // 23:59 in Shanghai
-    const first = await handleGatewayCallback(ctx, config, callback);
+    // Gateways retry: five deliveries at once, then one more later — one payment.
+    const deliveries = await Promise.all(
+      Array.from({ length: 5 }, () => handleGatewayCallback(ctx, config, callback)),
+    );
+    expect(deliveries.filter((d) => !d.replayed)).toHaveLength(1);
+    const first = deliveries.find((d) => !d.replayed) as (typeof deliveries)[number];
+    for (const d of deliveries) expect(d).toMatchObject({ orderId: first.orderId, amountFen: 41800 });
     const again = await handleGatewayCallback(ctx, config, callback);
-    expect(first.replayed).toBe(false);
     expect(again).toMatchObject({ replayed: true, orderId: first.orderId });
     expect(first.lines.map((l) => l.benefitStart)).toEqual(['2024-01-01', '2024-01-01']);
     const order = await w.handle.db.selectFrom('payment_orders').selectAll().executeTakeFirstOrThrow();

@@ -104,14 +104,24 @@ export async function recordPaymentBatch(
   // 1. Orders already recorded under these transaction ids: replays and conflicts.
   const key = (channel: string, txn: string) => `${channel}\u0000${txn}`;
   const existing = new Map<string, { id: number; digest: string; amount_fen: number; paid_on: string }>();
-  for (const part of chunks([...new Set(inputs.map(({ input }) => input.txnId))])) {
-    for (const o of await trx
-      .selectFrom('payment_orders')
-      .select(['id', 'channel', 'channel_txn_id', 'digest', 'amount_fen', 'paid_on'])
-      .where('county_code', '=', ctx.countyCode)
-      .where('channel_txn_id', 'in', part)
-      .execute()) {
-      existing.set(key(o.channel, o.channel_txn_id), o);
+  // By channel: the unique index is (county, channel, transaction id), so each lookup is a probe.
+  const byChannel = new Map<string, Set<string>>();
+  for (const { input } of inputs) {
+    const set = byChannel.get(input.channel) ?? new Set<string>();
+    set.add(input.txnId);
+    byChannel.set(input.channel, set);
+  }
+  for (const [channel, txns] of byChannel) {
+    for (const part of chunks([...txns])) {
+      for (const o of await trx
+        .selectFrom('payment_orders')
+        .select(['id', 'channel', 'channel_txn_id', 'digest', 'amount_fen', 'paid_on'])
+        .where('county_code', '=', ctx.countyCode)
+        .where('channel', '=', channel as PaymentInput['channel'])
+        .where('channel_txn_id', 'in', part)
+        .execute()) {
+        existing.set(key(o.channel, o.channel_txn_id), o);
+      }
     }
   }
   const firstInBatch = new Map<string, number>();
