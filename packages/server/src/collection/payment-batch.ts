@@ -169,11 +169,12 @@ export async function recordPaymentBatch(
         'enrollments.status',
         'enrollments.version',
         'people.name',
+        'enrollments.county_code',
       ])
+      // By id alone (see personFactsBatch); another county's enrollment is treated as unknown.
       .where('enrollments.id', 'in', part)
-      .where('enrollments.county_code', '=', ctx.countyCode)
       .execute()) {
-      members.set(m.id, m);
+      if (m.county_code === ctx.countyCode) members.set(m.id, m);
     }
   }
   const households = [...new Set([...members.values()].map((m) => m.household_id).filter((h) => h !== null))];
@@ -183,11 +184,12 @@ export async function recordPaymentBatch(
       .selectFrom('enrollments')
       .innerJoin('people', 'people.id', 'enrollments.person_id')
       .select(['enrollments.id', 'enrollments.household_id', 'enrollments.benefit_year', 'people.name'])
-      .where('enrollments.county_code', '=', ctx.countyCode)
+      // Households are the county's own (their ids come from its enrollments); no county or status
+      // condition for SQLite to prefer over the household index: the state is checked here.
+      .select(['enrollments.status', 'enrollments.pays_fen'])
       .where('enrollments.household_id', 'in', part)
-      .where('enrollments.status', '=', 'awaiting_payment')
-      .where('enrollments.pays_fen', '>', 0)
       .execute()) {
+      if (o.status !== 'awaiting_payment' || o.pays_fen <= 0) continue;
       const k = `${o.household_id}:${o.benefit_year}`;
       const list = openByHousehold.get(k) ?? [];
       list.push({ id: o.id, name: o.name });

@@ -57,7 +57,14 @@ const STATEMENT_CACHE_SIZE = 512;
 function withStatementCache(sqlite: BetterSqlite3.Database) {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
-    close: () => sqlite.close(),
+    close: () => {
+      // Keep the planner's statistics current (SQLite's advice for every connection it closes):
+      // without them it may read a whole county through an index on county_code when a handful
+      // of ids are asked for. Cheap: only tables changed enough are analysed, each on a sample.
+      sqlite.pragma('analysis_limit = 1000');
+      sqlite.pragma('optimize');
+      sqlite.close();
+    },
     prepare(sql: string): BetterSqlite3.Statement {
       let statement = cache.get(sql);
       if (statement) {
