@@ -7,9 +7,10 @@ import {
   recordPayments,
   recordRemittance,
 } from '../src/collection/payments.ts';
+import { recordSchoolPayment } from '../src/collection/school.ts';
 import { openDatabase } from '../src/db/open.ts';
 import { accountBalances, checkJournal } from '../src/ledger/journal.ts';
-import { campaignWorld, idNumber } from './collection-harness.ts';
+import { campaignWorld, csvFile, idNumber } from './collection-harness.ts';
 import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
 
 const ZHANG = idNumber('34130219800101001');
@@ -297,6 +298,41 @@ describeEachEngine('enrollment and payment', (engine) => {
     const again = await recordPayments(ctx, [pay('B-1', [zhang.id], 4000), pay('B-3', [li.id], 32000)]);
     expect(again.map((r) => ('orderId' in r ? r.replayed : r.code))).toEqual([true, true]);
     expect((await checkJournal(w.handle.db, '341302')).transfers).toBe(4); // 3 payments + 1 subsidy
+  });
+
+  it('takes a school transfer for its pupils in one order; a bad list records nothing', async () => {
+    const w = await qixian();
+    const ctx = w.ctx('2021-10-20', 'school-clerk');
+    const li = (await enroll(ctx, { personId: await w.personId(LI), source: 'renewal' })).enrollment;
+    const zhao = (await enroll(ctx, { personId: await w.personId(ZHAO), source: 'renewal' })).enrollment;
+    const pay = (lines: string[], amountFen: number) =>
+      recordSchoolPayment(ctx, {
+        file: csvFile(lines),
+        school: '蕲县中学',
+        txnId: 'SCH-2021-07',
+        amountFen,
+        paidOn: '2021-10-20',
+      });
+    const bad = await pay(
+      ['学生名单', '姓名,证件号码', `李四,${LI}`, `赵七,${ZHAO}`, `钱八,${idNumber('34130220100101009')}`],
+      64000,
+    ).catch((e: unknown) => e as Error);
+    expect((bad as Error).message).toContain('第 4 行：姓名“赵七”与登记的“赵六”不符');
+    expect((bad as Error).message).toContain('第 5 行：登记中没有证件号码');
+    expect(await w.handle.db.selectFrom('payment_orders').selectAll().execute()).toHaveLength(0);
+    await expect(pay(['姓名,证件号码', `李四,${LI}`, `赵六,${ZHAO}`], 60000)).rejects.toThrow(
+      /应缴合计 640\.00 元/,
+    );
+
+    // 李四's household (张三) is not asked for: the school pays for its pupils only.
+    const paid = await pay(['姓名,证件号码', `李四,${LI}`, `赵六,${ZHAO}`], 64000);
+    expect(paid.lines.map((l) => [l.enrollmentId, l.amountFen])).toEqual([
+      [li.id, 32000],
+      [zhao.id, 32000],
+    ]);
+    const order = await w.handle.db.selectFrom('payment_orders').selectAll().executeTakeFirstOrThrow();
+    expect(order).toMatchObject({ channel: 'school', payer: '蕲县中学', amount_fen: 64000 });
+    expect((await accountBalances(w.handle.db, '341302')).get('pending_remittance')).toBe(64000);
   });
 
   // Two canbao processes on one PostgreSQL database (SQLite admits one process: see db.test.ts).

@@ -33,6 +33,7 @@ import {
   recordPayment,
   recordRemittance,
 } from '../collection/payments.ts';
+import { recordSchoolPayment } from '../collection/school.ts';
 import { openDatabase } from '../db/open.ts';
 import type { ChannelCode, Person } from '../db/schema.ts';
 import { writeXlsx } from '../files/write-xlsx.ts';
@@ -386,6 +387,43 @@ export function registerCollection(program: Command): void {
               receiptNo: options.receipt,
             }),
           );
+        });
+      },
+    );
+
+  const school = program.command('school').description('学校集体缴费');
+  campaignOptions(
+    school
+      .command('pay')
+      .description(
+        '学校为名单中的学生一次转账缴费：名单（.xlsx/.csv，列：姓名、证件号码）有一行错误即不记录；金额须等于应缴合计',
+      )
+      .argument('<file>', '学生名单')
+      .requiredOption('--school <name>', '学校名称')
+      .requiredOption('--txn <id>', '学校转账的交易流水号')
+      .requiredOption('--amount <yuan>', '转账金额（元）')
+      .option('--on <date>', '缴费日期（默认今天）'),
+  )
+    .option('--json', '以 JSON 输出')
+    .action(
+      async (
+        file: string,
+        options: CampaignOptions & JsonOption & { school: string; txn: string; amount: string; on?: string },
+      ) => {
+        await withCollection(options, async (ctx) => {
+          const paidOn = dateOf(options.on, '--on', ctx.today);
+          const result = await recordSchoolPayment(ctx, {
+            file,
+            school: options.school,
+            txnId: options.txn,
+            amountFen: yuanOf(options.amount, '--amount'),
+            paidOn,
+          });
+          if (options.json) {
+            writeJson(result);
+            return;
+          }
+          writeLines(receiptLines(ctx, result, { channel: 'school', txnId: options.txn, paidOn }));
         });
       },
     );
