@@ -123,16 +123,26 @@ it('runs a village campaign: enroll, household cash with receipt, retry, remit, 
   // with the same answer as an unknown number.
   expect(canbao(day, 'enroll', 'person', '--person', ZHAO).code).toBe(0);
   expect(canbao(day, 'online', 'pay', '--name', '赵七', '--id', ZHAO).stderr).toContain('未查到');
+  // 民政's next list adds 赵六 as 低保 before he pays: his due drops to 40 at once.
+  const nextList = file('dibao-2.csv', [
+    '姓名,公民身份号码,人员类别',
+    `张三,${ZHANG},低保`,
+    `赵六,${ZHAO},低保`,
+    `王五,${WANG},特困供养人员`,
+  ]);
+  const relisted = canbao('2021-10-20', 'import', 'groups', nextList, '--region', '341302', '--department', '民政');
+  expect(relisted.stdout).toContain('已按新名单重新测算未缴费人员：1 人应缴金额有变化');
+  expect(canbao('2021-10-20', 'household', '--person', ZHAO).stdout).toContain('应缴 40.00 元');
   const online = canbao('2021-11-02', 'online', 'pay', '--name', '赵六', '--id', ZHAO);
   expect(online.code).toBe(0);
   expect(online.stdout).toContain('线上缴费（支付网关）');
-  expect(online.stdout).toContain('320.00 元');
+  expect(online.stdout).toContain('合计：40.00 元');
 
   const show = canbao('2021-11-02', 'enroll', 'show', '--person', ZHANG);
   expect(show.stdout).toContain('已缴费');
   expect(show.stdout).toContain('低保对象定额资助280元');
   expect(show.stdout).toContain('待缴费 → 已缴费');
   const status = canbao('2021-11-02', 'campaign', 'show');
-  expect(status.stdout).toMatch(/已缴费：3 人，已缴 680\.00 元/);
+  expect(status.stdout).toMatch(/已缴费：3 人，已缴 400\.00 元/);
   expect(status.stdout).toMatch(/已确认参保：1 人/);
 });

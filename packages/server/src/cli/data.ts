@@ -6,6 +6,8 @@ import { basename, dirname, extname, join } from 'node:path';
 import { DEPARTMENTS, departmentFromLabel, groupLabel, parseDate } from '@canbao/core';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { campaignCounties } from '../collection/campaign.ts';
+import { reassessPending } from '../collection/enrollments.ts';
 import { migrateToLatest, migrationStatus } from '../db/migrate.ts';
 import { type DatabaseHandle, openDatabase } from '../db/open.ts';
 import { writeErrorReport } from '../files/error-report.ts';
@@ -14,9 +16,11 @@ import { exportRegistry, exportVillageRoster } from '../registry/exports.ts';
 import { type ImportResult, importFile } from '../registry/import.ts';
 import type { GroupChange } from '../registry/kinds/groups.ts';
 import { IMPORT_KINDS } from '../registry/kinds/index.ts';
+import { chunks } from '../registry/people.ts';
 import { writeTemplate } from '../registry/templates.ts';
+import { actorOf } from './collection-context.ts';
 import { InputError, writeJson, writeLines } from './io.ts';
-import { todayInShanghai } from './today.ts';
+import { nowInstant, todayInShanghai } from './today.ts';
 
 async function withDatabase<T>(
   migrate: 'auto' | 'check' | 'none',
@@ -124,6 +128,35 @@ async function writeChanges(
   ]);
 }
 
+/**
+ * After a department list changed people's groups during a campaign, those of them not yet paid
+ * are reassessed at once (what collectors and residents see is the new amount). Null when there is
+ * nothing to do: no changes, or no campaign for the county.
+ */
+async function reassessChanged(
+  handle: DatabaseHandle,
+  countyCode: string,
+  result: ImportResult,
+  today: string,
+): Promise<number | null> {
+  const changes = (result.changes ?? []) as readonly GroupChange[];
+  if (result.status !== 'completed' || changes.length === 0) return null;
+  if (!(await campaignCounties(handle.db)).includes(countyCode)) return null;
+  const docs = [...new Set(changes.map((c) => c.docNumber))];
+  const ids: number[] = [];
+  for (const part of chunks(docs)) {
+    const rows = await handle.db
+      .selectFrom('people')
+      .select('id')
+      .where('county_code', '=', countyCode)
+      .where('doc_number', 'in', part)
+      .execute();
+    for (const r of rows) ids.push(r.id);
+  }
+  const ctx = { db: handle.db, countyCode, actor: actorOf({}), today, now: nowInstant() };
+  return (await reassessPending(ctx, { personIds: ids })).length;
+}
+
 export function registerData(program: Command): void {
   const db = program
     .command('db')
@@ -212,8 +245,9 @@ export function registerData(program: Command): void {
           process.stderr.isTTY && !options.json
             ? new SingleBar({ format: '导入中 [{bar}] {percentage}% | {rows} 行', hideCursor: true })
             : null;
-        const result = await withDatabase('auto', (handle) =>
-          importFile({
+        let reassessed: number | null = null;
+        const result = await withDatabase('auto', async (handle) => {
+          const imported = await importFile({
             handle,
             kind,
             file,
@@ -227,8 +261,11 @@ export function registerData(program: Command): void {
               if (!bar.isActive) bar.start(p.totalBytes, 0, { rows: 0 });
               bar.update(p.bytesRead, { rows: p.rows });
             },
-          }),
-        ).finally(() => bar?.stop());
+          });
+          bar?.stop();
+          reassessed = await reassessChanged(handle, options.region, imported, today);
+          return imported;
+        }).finally(() => bar?.stop());
         let reportPath: string | null = null;
         if (result.errors.length > 0) {
           reportPath =
@@ -261,6 +298,7 @@ export function registerData(program: Command): void {
           if (shown.length > 0) lines.push('错误：', ...shown);
           if (result.errors.length > shown.length) lines.push(`  ……共 ${result.errors.length} 处错误`);
           if (reportPath) lines.push(`错误报告：${reportPath}`);
+          if (reassessed !== null) lines.push(`已按新名单重新测算未缴费人员：${reassessed} 人应缴金额有变化`);
           writeLines(lines);
         }
         if (result.status === 'rejected') process.exitCode = 2;

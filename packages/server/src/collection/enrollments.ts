@@ -21,7 +21,8 @@ import type {
   Person,
 } from '../db/schema.ts';
 import { recordTransfer } from '../ledger/journal.ts';
-import { personFacts } from '../registry/facts.ts';
+import { personFacts, personFactsBatch } from '../registry/facts.ts';
+import { chunks } from '../registry/people.ts';
 import { findCampaign } from './campaign.ts';
 import { type CollectionContext, CollectionError } from './context.ts';
 
@@ -493,52 +494,84 @@ export interface Reassessed {
  * updated with an event. A person no longer eligible is suspended (with the reason) rather than
  * deleted. Full-subsidy people found this way are confirmed.
  */
-export async function reassessPending(ctx: CollectionContext, benefitYear?: number): Promise<Reassessed[]> {
-  const { campaign, policy } = await findCampaign(ctx.db, ctx.countyCode, benefitYear);
-  const pending = await ctx.db
-    .selectFrom('enrollments')
-    .selectAll()
-    .where('county_code', '=', ctx.countyCode)
-    .where('benefit_year', '=', campaign.benefit_year)
-    .where('status', '=', 'awaiting_payment')
-    .execute();
+export interface ReassessOptions {
+  readonly benefitYear?: number;
+  /** Only these people (those a department list just changed); default everyone not yet paid. */
+  readonly personIds?: readonly number[];
+}
+
+/** Enrollments reassessed per transaction (facts read for the chunk at once). */
+const REASSESS_CHUNK = 500;
+
+export async function reassessPending(
+  ctx: CollectionContext,
+  options: ReassessOptions = {},
+): Promise<Reassessed[]> {
+  const { campaign, policy } = await findCampaign(ctx.db, ctx.countyCode, options.benefitYear);
+  const pendingOf = (personIds: readonly number[] | null) => {
+    let query = ctx.db
+      .selectFrom('enrollments')
+      .select(['id', 'person_id', 'status', 'version', 'why', 'pays_fen', 'policy_hash', 'coverage_year'])
+      .where('county_code', '=', ctx.countyCode)
+      .where('benefit_year', '=', campaign.benefit_year)
+      .where('status', '=', 'awaiting_payment');
+    if (personIds) query = query.where('person_id', 'in', personIds);
+    return query.orderBy('id').execute();
+  };
+  const pending = options.personIds
+    ? (await Promise.all(chunks(options.personIds, REASSESS_CHUNK).map(pendingOf))).flat()
+    : await pendingOf(null);
   const changed: Reassessed[] = [];
-  for (const enrollment of pending) {
-    await ctx.db.transaction().execute(async (trx) => {
-      const a = await assessPerson(trx, ctx, policy, enrollment.person_id, {
-        coverageYear: enrollment.coverage_year,
-      });
-      if (
+  for (const part of chunks(pending, REASSESS_CHUNK)) {
+    const facts = await personFactsBatch(
+      ctx.db,
+      ctx.countyCode,
+      part.map((e) => ({ personId: e.person_id, asOf: ctx.today })),
+    );
+    const updates = part.flatMap((enrollment, n) => {
+      const f = { ...(facts[n] as Facts) };
+      if (enrollment.coverage_year) f.coverageYear = enrollment.coverage_year;
+      let a: Assessment;
+      try {
+        a = assess(policy, f, { explain: false });
+      } catch (error) {
+        if (error instanceof FactsError) return []; // not enough facts now: left as it was, paid-time check decides
+        throw error;
+      }
+      const same =
         a.why === enrollment.why &&
         a.pays === enrollment.pays_fen &&
-        a.policy.hash === enrollment.policy_hash
-      ) {
-        return;
-      }
-      const detail = {
-        before: { pays: enrollment.pays_fen, why: enrollment.why },
-        after: { pays: a.pays as number, why: a.why },
-      };
-      if (!a.eligible) {
-        await transition(trx, ctx, enrollment, {
-          event: 'reassessed',
-          to: 'suspended',
-          reason: (a.reasons ?? []).map((r) => r.text).join('；'),
-          detail,
-        });
-      } else {
-        const ok = await transition(trx, ctx, enrollment, {
-          event: 'reassessed',
-          to: 'awaiting_payment',
-          reason: '缴费前登记信息变化，重新测算',
-          detail,
-          set: assessmentColumns(a, ctx.today),
-        });
-        if (ok && a.pays === 0 && a.subsidies.length > 0 && a.refundLater === 0) {
+        a.policy.hash === enrollment.policy_hash;
+      return same ? [] : [{ enrollment, a: { ...a, facts: f } as PersonAssessment }];
+    });
+    if (updates.length === 0) continue;
+    await ctx.db.transaction().execute(async (trx) => {
+      for (const { enrollment, a } of updates) {
+        const detail = {
+          before: { pays: enrollment.pays_fen, why: enrollment.why },
+          after: { pays: a.pays as number, why: a.why },
+        };
+        const ok = a.eligible
+          ? await transition(trx, ctx, enrollment, {
+              event: 'reassessed',
+              to: 'awaiting_payment',
+              reason: '缴费前登记信息变化，重新测算',
+              detail,
+              set: assessmentColumns(a, ctx.today),
+            })
+          : await transition(trx, ctx, enrollment, {
+              event: 'reassessed',
+              to: 'suspended',
+              reason: (a.reasons ?? []).map((r) => r.text).join('；'),
+              detail,
+            });
+        // Changed meanwhile (paid a moment ago): the payment reassessed it already.
+        if (!ok) continue;
+        if (a.eligible && a.pays === 0 && a.subsidies.length > 0 && a.refundLater === 0) {
           await confirmFullSubsidy(trx, ctx, await getEnrollment(trx, ctx.countyCode, enrollment.id));
         }
+        changed.push({ enrollmentId: enrollment.id, personId: enrollment.person_id, ...detail });
       }
-      changed.push({ enrollmentId: enrollment.id, personId: enrollment.person_id, ...detail });
     });
   }
   return changed;
