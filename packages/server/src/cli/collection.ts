@@ -33,6 +33,7 @@ import {
   recordPayment,
   recordRemittance,
 } from '../collection/payments.ts';
+import { registerAndEnroll } from '../collection/registration.ts';
 import { recordSchoolPayment } from '../collection/school.ts';
 import { openDatabase } from '../db/open.ts';
 import type { ChannelCode, Person } from '../db/schema.ts';
@@ -196,6 +197,68 @@ export function registerCollection(program: Command): void {
           }
           writeLines([
             `${result.created ? '已登记' : '已有登记'}：${person.name}（${maskIdNumber(person.doc_number)}）参保记录 #${result.enrollment.id}，${STATUS_LABELS[result.enrollment.status]}`,
+            ...assessmentLines(result.assessment),
+          ]);
+        });
+      },
+    );
+  campaignOptions(
+    enrollCommand
+      .command('new')
+      .description('新参保：登记中还没有的人员（含新生儿），填写姓名、证件号码等后一并登记人员与参保')
+      .requiredOption('--name <name>', '姓名')
+      .requiredOption('--id <number>', '证件号码')
+      .option('--doc-type <type>', '证件类型（默认按号码识别：身份证、港澳台居住证、外国人永久居留身份证）')
+      .option('--sex <sex>', '性别（男/女）')
+      .option('--address <text>', '户籍地址')
+      .option('--phone <number>', '联系电话')
+      .option('--village <name|code>', '村（社区）名称或区划代码')
+      .option('--household <number>', '户号（加入该户，没有则新建）')
+      .option('--relation <text>', '与户主关系')
+      .option('--newborn', '新生儿')
+      .option('--coverage-year <year>', '新生儿参保年度（政策允许父母选择时必填）')
+      .option('--withhold', '由协议银行卡代扣'),
+  )
+    .option('--json', '以 JSON 输出')
+    .action(
+      async (
+        options: CampaignOptions &
+          JsonOption & {
+            name: string;
+            id: string;
+            docType?: string;
+            sex?: string;
+            address?: string;
+            phone?: string;
+            village?: string;
+            household?: string;
+            relation?: string;
+            newborn?: boolean;
+            coverageYear?: string;
+            withhold?: boolean;
+          },
+      ) => {
+        await withCollection(options, async (ctx) => {
+          const result = await registerAndEnroll(ctx, {
+            name: options.name,
+            docNumber: options.id,
+            ...(options.docType ? { docType: options.docType } : {}),
+            ...(options.sex ? { sex: options.sex } : {}),
+            ...(options.address ? { address: options.address } : {}),
+            ...(options.phone ? { phone: options.phone } : {}),
+            ...(options.village ? { village: options.village } : {}),
+            ...(options.household ? { householdNumber: options.household } : {}),
+            ...(options.relation ? { relation: options.relation } : {}),
+            newborn: options.newborn === true,
+            coverageYear: options.coverageYear ? idOf(options.coverageYear, '--coverage-year') : null,
+            withhold: options.withhold === true,
+          });
+          if (options.json) {
+            writeJson(result);
+            return;
+          }
+          writeLines([
+            `${result.registered ? '已登记新人员并参保' : result.created ? '已参保（人员已在登记中）' : '已有参保登记'}：${result.person.name}（${maskIdNumber(result.person.doc_number)}）参保记录 #${result.enrollment.id}，${STATUS_LABELS[result.enrollment.status]}`,
             ...assessmentLines(result.assessment),
           ]);
         });

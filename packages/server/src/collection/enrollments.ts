@@ -240,7 +240,7 @@ export async function enroll(ctx: CollectionContext, input: EnrollInput): Promis
 }
 
 /** Enrolls one person inside the caller's transaction (the bulk paths share one per chunk). */
-async function enrollIn(
+export async function enrollIn(
   trx: Db,
   ctx: CollectionContext,
   { campaign, policy }: { campaign: Campaign; policy: Policy },
