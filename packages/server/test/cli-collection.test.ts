@@ -130,7 +130,16 @@ it('runs a village campaign: enroll, household cash with receipt, retry, remit, 
     `赵六,${ZHAO},低保`,
     `王五,${WANG},特困供养人员`,
   ]);
-  const relisted = canbao('2021-10-20', 'import', 'groups', nextList, '--region', '341302', '--department', '民政');
+  const relisted = canbao(
+    '2021-10-20',
+    'import',
+    'groups',
+    nextList,
+    '--region',
+    '341302',
+    '--department',
+    '民政',
+  );
   expect(relisted.stdout).toContain('已按新名单重新测算未缴费人员：1 人应缴金额有变化');
   expect(canbao('2021-10-20', 'household', '--person', ZHAO).stdout).toContain('应缴 40.00 元');
   const online = canbao('2021-11-02', 'online', 'pay', '--name', '赵六', '--id', ZHAO);
