@@ -2,6 +2,7 @@
  * What the commands share: the expected-error type, exit codes and reading/writing JSON.
  */
 import { readFileSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 
 export const EXIT_OK = 0;
 /** A bug or an environment failure: not the user's input. */
@@ -44,4 +45,13 @@ export function writeJson(value: unknown): void {
 
 export function writeLines(lines: readonly string[]): void {
   process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
+}
+
+/** Terminal columns: CJK characters and full-width punctuation take two. */
+export function displayWidth(text: string): number {
+  const plain = stripVTControlCharacters(text);
+  const wide = plain.match(
+    /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/g,
+  );
+  return plain.length + (wide?.length ?? 0);
 }

@@ -4,7 +4,6 @@
  * else is a bug and exits 1.
  */
 import { readFileSync } from 'node:fs';
-import { stripVTControlCharacters } from 'node:util';
 import { FactsError, PolicyLoadError } from '@canbao/core';
 import { type Argument, Command, CommanderError } from 'commander';
 import { CollectionError } from '../collection/context.ts';
@@ -17,11 +16,12 @@ import { RegionNotFoundError } from '../registry/regions.ts';
 import { registerBooks } from './books.ts';
 import { registerCollection } from './collection.ts';
 import { registerData } from './data.ts';
-import { EXIT_BAD_INPUT, EXIT_OK, EXIT_UNEXPECTED, InputError } from './io.ts';
+import { displayWidth, EXIT_BAD_INPUT, EXIT_OK, EXIT_UNEXPECTED, InputError } from './io.ts';
 import { registerPolicy } from './policy.ts';
 import { registerQuote } from './quote.ts';
 import { registerRefund } from './refund.ts';
 import { registerReimburse } from './reimburse.ts';
+import { registerReport } from './report.ts';
 import { registerWithholding } from './withholding.ts';
 
 const HELP_TITLES: Readonly<Record<string, string>> = {
@@ -49,15 +49,6 @@ function usageError(message: string): string {
     if (match) return `${text(...match.slice(1))}${suggestion ? `（是否要输入 ${suggestion}？）` : ''}`;
   }
   return message.replace(/^error: /, '');
-}
-
-/** Terminal columns: CJK characters and full-width punctuation take two. */
-function displayWidth(text: string): number {
-  const plain = stripVTControlCharacters(text);
-  const wide = plain.match(
-    /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/g,
-  );
-  return plain.length + (wide?.length ?? 0);
 }
 
 function argumentTerm(arg: Argument): string {
@@ -107,6 +98,7 @@ export function buildProgram(): Command {
   registerReimburse(program);
   registerBooks(program);
   registerWithholding(program);
+  registerReport(program);
   program.addHelpText(
     'after',
     '\n示例：\n' +

@@ -1,0 +1,65 @@
+/**
+ * What every report is (issue 5): a name, a Chinese label, a function computing its result as
+ * plain JSON for a region and a date through the services, and the tables it prints and exports.
+ * The command line (`canbao report <name>`), the API and the .xlsx export all go through this, so
+ * a report is written once.
+ *
+ * Every exported table carries in its header the region, the date and the policy (id, title and
+ * hash), as people pass these files around and must know what they are looking at.
+ */
+import type { Policy } from '@canbao/core';
+import type { CollectionContext } from '../collection/context.ts';
+import type { Campaign } from '../db/schema.ts';
+import type { CellValue, ColumnSpec } from '../files/write-xlsx.ts';
+
+export interface ReportScope {
+  /** The region the report is for: the county, a township or a village (6-, 9- or 12-digit code). */
+  readonly regionCode: string;
+  /** The date the figures are as of (YYYY-MM-DD), e.g. "progress as of yesterday". */
+  readonly asOf: string;
+  /** The campaign year (default: the county's latest). */
+  readonly benefitYear?: number;
+}
+
+/** What a report's header says about where its figures come from. */
+export interface ReportMeta {
+  readonly regionCode: string;
+  readonly regionName: string;
+  readonly asOf: string;
+  readonly campaign: Pick<Campaign, 'benefit_year' | 'policy_id' | 'policy_hash'>;
+  readonly policy: Pick<Policy, 'id' | 'title'>;
+}
+
+/** One table of a report: a sheet of the .xlsx and a table printed on the terminal. */
+export interface ReportTable {
+  readonly name: string;
+  readonly title: string;
+  readonly columns: readonly ColumnSpec[];
+  readonly rows: readonly (readonly CellValue[])[];
+  /** Lines printed under the table (totals, notes). */
+  readonly notes?: readonly string[];
+}
+
+export interface ReportResult<T = unknown> {
+  readonly meta: ReportMeta;
+  /** The figures, as JSON (the API returns this). */
+  readonly data: T;
+  readonly tables: readonly ReportTable[];
+}
+
+export interface ReportDefinition<T = unknown> {
+  readonly name: string;
+  /** The report's Chinese name, e.g. 征缴进度. */
+  readonly label: string;
+  /** One sentence for `canbao report --help`. */
+  readonly description: string;
+  run(ctx: CollectionContext, scope: ReportScope): Promise<ReportResult<T>>;
+}
+
+/** The header lines of an exported table: title, region, date, policy. */
+export function headerLines(meta: ReportMeta, title: string): string[] {
+  return [
+    `${meta.regionName}（${meta.regionCode}）${title}`,
+    `数据截至 ${meta.asOf}；${meta.campaign.benefit_year} 年度；政策 ${meta.policy.title}（${meta.policy.id}，${meta.campaign.policy_hash.slice(0, 12)}）`,
+  ];
+}
