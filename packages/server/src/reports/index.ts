@@ -1,9 +1,16 @@
 /**
  * Every report canbao has, by name. Add a report by adding its definition here.
  */
+import { fundsDefinition } from './funds.ts';
 import type { ReportDefinition } from './report.ts';
+import { screeningDefinition } from './screening.ts';
+import { subsidiesDefinition } from './subsidies.ts';
 
-export const REPORTS: readonly ReportDefinition[] = [];
+export const REPORTS: readonly ReportDefinition[] = [
+  screeningDefinition,
+  subsidiesDefinition,
+  fundsDefinition,
+];
 
 export function reportByName(name: string): ReportDefinition | undefined {
   return REPORTS.find((r) => r.name === name);
