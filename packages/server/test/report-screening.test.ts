@@ -4,6 +4,7 @@
  * CLI's .xlsx export read back.
  *
  *   东村 340102001001: 甲 1950 (户籍 + 2022年参保, 60+, not enrolled, 380.00)
+ *                      婴 2023-06-01, a newborn: quoted for the campaign's year 2024 (380.00)
  *                      乙 1990 paid online 2023-10-01 (not listed)
  *                      戊 1970 低保 (not enrolled, assessed 38.00)
  *                      壬 1988 enrolled 11-10, paid 11-25 (listed as of 11-20 only, 380.00)
@@ -37,6 +38,7 @@ const GENG = idNumber('34010219750606007');
 const XIN = idNumber('34010219800707008');
 const REN = idNumber('34010219880808009');
 const GUI = idNumber('34010219820909010');
+const YING = idNumber('34010220230601011');
 
 async function screeningWorld(handle: DatabaseHandle): Promise<World> {
   const w = await campaignWorld(handle, 'yaohai-2024', C, '2023-09-01');
@@ -60,6 +62,7 @@ async function screeningWorld(handle: DatabaseHandle): Promise<World> {
       `庚,${GENG},H7,户主,西村,,`,
       `辛,${XIN},H9,户主,,,`,
       `癸,${GUI},H10,户主,,,`,
+      `婴,${YING},H1,子,东村,,`,
     ],
     { today: '2023-10-02' },
   );
@@ -124,13 +127,14 @@ describeEachEngine('report screening (未参保排查)', (engine) => {
     expect(r.flagLabels).toEqual(['60周岁以上', '学生']);
     expect(listed(r)).toEqual([
       ['东村', '甲', '户籍、2022年参保', null, '60周岁以上', 38000, '按政策测算（2023-11-30）'],
+      ['东村', '婴', '户籍', null, '', 38000, '按政策测算（2023-11-30）'],
       ['东村', '戊', '户籍', null, '', 3800, '按政策测算（2023-11-30）'],
       ['西村', '丙', '户籍', null, '学生', 38000, '按政策测算（2023-11-30）'],
       ['西村', '丁', '户籍', 'awaiting_payment', '', 38000, '参保登记'],
       ['未落村（社区）', '辛', '2023年参保', null, '', 38000, '按政策测算（2023-11-30）'],
     ]);
     expect(r.villages.map((v) => [v.villageCode, v.people, v.flagged, v.dueFen])).toEqual([
-      [EAST, 2, [1, 0], 41800],
+      [EAST, 3, [1, 0], 79800],
       [WEST, 2, [0, 1], 76000],
       [null, 1, [0, 0], 38000],
     ]);
@@ -163,11 +167,11 @@ describeEachEngine('report screening (未参保排查)', (engine) => {
     ]);
     const summary = result.tables[0];
     expect(summary?.rows).toEqual([
-      [EAST, '东村', 2, 1, 0, 418],
+      [EAST, '东村', 3, 1, 0, 798],
       [WEST, '西村', 2, 0, 1, 760],
       [null, '未落村（社区）', 1, 0, 0, 380],
     ]);
-    expect(summary?.notes?.[0]).toBe('合计 5 人，应缴 1558.00 元。');
+    expect(summary?.notes?.[0]).toBe('合计 6 人，应缴 1938.00 元。');
     expect(summary?.notes?.[2]).toBe('已排除 2 人：已死亡 1 人，已参加职工医保 1 人（见“排除人员”）。');
     expect(result.tables[3]?.rows.map((row) => [row[1], row[3]])).toEqual([
       ['丙', 380],
@@ -180,6 +184,7 @@ describeEachEngine('report screening (未参保排查)', (engine) => {
     const earlier = await screeningDefinition.run(w.ctx('2023-11-30'), { regionCode: C, asOf: '2023-11-20' });
     expect(listed(earlier.data).map((row) => row.slice(0, 6))).toEqual([
       ['东村', '甲', '户籍、2022年参保', null, '60周岁以上', 38000],
+      ['东村', '婴', '户籍', null, '', 38000],
       ['东村', '戊', '户籍', null, '', 3800],
       ['东村', '壬', '户籍', 'awaiting_payment', '', 38000],
       ['西村', '丙', '户籍', null, '学生', 38000],
@@ -203,7 +208,7 @@ describeEachEngine('report screening (未参保排查)', (engine) => {
       regionCode: '340102001',
       asOf: '2023-11-30',
     });
-    expect(township.data.people.map((p) => p.name)).toEqual(['甲', '戊', '丙', '丁']);
+    expect(township.data.people.map((p) => p.name)).toEqual(['甲', '婴', '戊', '丙', '丁']);
   });
 
   it('after the collection end the reminder says the period is over; a policy without screening is refused', async () => {
@@ -239,6 +244,7 @@ describeEachEngine('canbao report screening --xlsx', (engine) => {
       list.rows.map((r) => [r['村（社区）'], r.姓名, r.证件号码, r.重点标记, r['应缴金额（元）']]),
     ).toEqual([
       ['东村', '甲', maskIdNumber(JIA), '60周岁以上', '380'],
+      ['东村', '婴', maskIdNumber(YING), '', '380'],
       ['东村', '戊', maskIdNumber(WU), '', '38'],
       ['西村', '丙', maskIdNumber(BING), '学生', '380'],
       ['西村', '丁', maskIdNumber(DING), '', '380'],
@@ -247,9 +253,10 @@ describeEachEngine('canbao report screening --xlsx', (engine) => {
     const sms = await readSheet(xlsx, '短信-东村', ['姓名', '短信内容']);
     expect(sms.rows.map((r) => [r.姓名, r.联系电话, r.缴费截止日期])).toEqual([
       ['甲', '13800000001', '2023-12-31'],
+      ['婴', '', '2023-12-31'],
       ['戊', '13800000005', '2023-12-31'],
     ]);
-    expect(sms.rows[1]?.短信内容).toContain('个人应缴 38.00 元，请于2023年12月31日前缴费');
+    expect(sms.rows[2]?.短信内容).toContain('个人应缴 38.00 元，请于2023年12月31日前缴费');
 
     const refused = await canbao(env, 'report', 'screening', '--region', '341302');
     expect(refused.error).toBe('区划 341302 不在县级区划 340102 内');

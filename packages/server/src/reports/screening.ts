@@ -18,6 +18,8 @@
 import {
   ageOn,
   assess,
+  type Facts,
+  FactsError,
   type Fen,
   formatYuan,
   groupLabel,
@@ -124,6 +126,19 @@ function reminder(
   const amount =
     o.dueFen === null ? '，请联系所在村（社区）核定缴费金额' : `，个人应缴 ${formatYuan(o.dueFen as Fen)} 元`;
   return `${head}${amount}，${when}缴费。缴费方式：${channels}。`;
+}
+
+/**
+ * The engine's quote for a person not enrolled. A newborn's parents must choose the year: the
+ * screening is for the campaign's year, so a newborn who may enroll for it is quoted for it.
+ */
+function quote(policy: Policy, facts: Facts, year: number) {
+  try {
+    return assess(policy, facts, { explain: false });
+  } catch (error) {
+    if (!(error instanceof FactsError && error.field === 'coverageYear')) throw error;
+    return assess(policy, { ...facts, coverageYear: year }, { explain: false });
+  }
 }
 
 export async function screeningReport(
@@ -327,7 +342,7 @@ export async function screeningReport(
     );
     part.forEach((c, i) => {
       try {
-        const a = assess(policy, facts[i], { explain: false });
+        const a = quote(policy, facts[i] as Facts, year);
         if (!a.eligible) {
           const reasons = (a.reasons ?? []).map((r) => r.text).join('；');
           assessed.set(c.id, {
