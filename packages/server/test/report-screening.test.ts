@@ -172,6 +172,9 @@ describeEachEngine('report screening (未参保排查)', (engine) => {
       [null, '未落村（社区）', 1, 0, 0, 380],
     ]);
     expect(summary?.notes?.[0]).toBe('合计 6 人，应缴 1938.00 元。');
+    expect(summary?.notes?.[1]).toBe(
+      '排查范围：户籍人口及 2022、2023 年度参保人员中截至报表日期未参保（未缴费或未确认）的人员；排查期 2023-11-11 至 2023-12-31（yaohai-2024 七（三）、canbao 解读）。',
+    );
     expect(summary?.notes?.[2]).toBe('已排除 2 人：已死亡 1 人，已参加职工医保 1 人（见“排除人员”）。');
     expect(result.tables[3]?.rows.map((row) => [row[1], row[3]])).toEqual([
       ['丙', 380],
@@ -214,6 +217,9 @@ describeEachEngine('report screening (未参保排查)', (engine) => {
   it('after the collection end the reminder says the period is over; a policy without screening is refused', async () => {
     const w = await screeningWorld(await fresh());
     const late = await screeningDefinition.run(w.ctx('2024-01-05'), { regionCode: EAST, asOf: '2024-01-05' });
+    expect(late.tables[0]?.notes?.[1]).toMatch(
+      /排查期 2023-11-11 至 2023-12-31（.+）。报表日期 2024-01-05 不在排查期内。$/,
+    );
     expect(late.data.people.find((p) => p.name === '甲')?.message).toContain(
       '集中缴费期已于2023年12月31日结束，请尽快缴费',
     );

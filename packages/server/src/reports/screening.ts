@@ -454,8 +454,10 @@ export async function screeningReport(
   };
 }
 
-function screeningTables(report: ScreeningReport, policy: Pick<Policy, 'id'>): ReportTable[] {
-  const scope = `排查范围：户籍人口及 ${report.previousYears.join('、') || '（无）'} 年度参保人员中截至报表日期未参保（未缴费或未确认）的人员；排查期 ${report.period.from} 至 ${report.period.to}（${policy.id} ${report.period.cite}）。`;
+function screeningTables(report: ScreeningReport, policy: Pick<Policy, 'id'>, asOf: string): ReportTable[] {
+  const { from, to } = report.period;
+  const outside = asOf < from || asOf > to ? `报表日期 ${asOf} 不在排查期内。` : '';
+  const scope = `排查范围：户籍人口及 ${report.previousYears.join('、') || '（无）'} 年度参保人员中截至报表日期未参保（未缴费或未确认）的人员；排查期 ${from} 至 ${to}（${policy.id} ${report.period.cite}）。${outside}`;
   const exclusions =
     report.excluded.total === 0
       ? '未排除任何人员。'
@@ -566,6 +568,6 @@ export const screeningDefinition: ReportDefinition<ScreeningReport> = {
   async run(ctx, scope) {
     const meta = await reportMeta(ctx, scope);
     const data = await screeningReport(ctx, scope.regionCode, scope.asOf, meta.campaign.benefit_year);
-    return { meta, data, tables: screeningTables(data, meta.policy) };
+    return { meta, data, tables: screeningTables(data, meta.policy, scope.asOf) };
   },
 };
