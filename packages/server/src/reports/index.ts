@@ -2,11 +2,13 @@
  * Every report canbao has, by name. Add a report by adding its definition here.
  */
 import { fundsDefinition } from './funds.ts';
+import { progressDefinition } from './progress.ts';
 import type { ReportDefinition } from './report.ts';
 import { screeningDefinition } from './screening.ts';
 import { subsidiesDefinition } from './subsidies.ts';
 
 export const REPORTS: readonly ReportDefinition[] = [
+  progressDefinition,
   screeningDefinition,
   subsidiesDefinition,
   fundsDefinition,
