@@ -151,7 +151,7 @@ describeEachEngine('task table (targets import)', (engine) => {
     const seeded = await targetRows(handle);
     expect(seeded).toHaveLength(14);
     await handle.db.deleteFrom('task_targets').where('county_code', '=', COUNTY).execute();
-    const result = importTargets(handle, targetsFile(ANNEX2, ',合计,63018,15754500'));
+    const result = await importTargets(handle, targetsFile(ANNEX2, ',合计,63018,15754500'));
     expect(result.errors).toEqual([]);
     expect(result).toMatchObject({ status: 'completed', rowsTotal: 15, counts: { targets: 14 } });
     const imported = await targetRows(handle);
@@ -170,7 +170,7 @@ describeEachEngine('task table (targets import)', (engine) => {
     const rows: [string, number | string, number | string][] = ANNEX2.map(([a, b, c]) => [a, b, c]);
     rows[2] = ['徐桥村', '四千', 1089500]; // line 4
     rows[5] = ['团结庄', 5514, 1378500]; // line 7: no such village
-    const result = importTargets(handle, targetsFile(rows, ',合计,63018,15754501'));
+    const result = await importTargets(handle, targetsFile(rows, ',合计,63018,15754501'));
     expect(result.status).toBe('rejected');
     expect(result.errors.map((e) => [e.line, e.column])).toEqual([
       [4, '应参保人数'],
@@ -180,7 +180,7 @@ describeEachEngine('task table (targets import)', (engine) => {
     expect(await targetRows(handle)).toEqual([]);
 
     // Rows right, total wrong: the total row is named.
-    const wrongTotal = importTargets(handle, targetsFile(ANNEX2, ',合计,63017,15754500'));
+    const wrongTotal = await importTargets(handle, targetsFile(ANNEX2, ',合计,63017,15754500'));
     expect(wrongTotal.status).toBe('rejected');
     expect(wrongTotal.errors).toEqual([
       expect.objectContaining({
