@@ -197,7 +197,7 @@ describeEachEngine('progress report', (engine) => {
   const fresh = useFreshDatabases(engine);
 
   it('counts enrolled, paid and collected per village as of each date, with the change since the day before', async () => {
-    const { w } = await campaign(await fresh());
+    const { w, ids } = await campaign(await fresh());
     const r10 = await run(w, TOWNSHIP, '2021-10-10');
     expect(r10.previousDay).toBe('2021-10-09');
     // The township, then its 14 villages.
@@ -256,6 +256,22 @@ describeEachEngine('progress report', (engine) => {
     expect(figures(row(r15, TOWNSHIP))).toEqual([3, 2, 36000, 0, 0, -32000]);
     // 赵六's e-certificate no longer counts once he is not enrolled: 张三 of 3.
     expect([row(r15, TOWNSHIP).today.ecertActivated, row(r15, TOWNSHIP).ecertRate]).toEqual([1, 33.33]);
+
+    // Recorded after the reports above (which the SQLite facts are kept from): 孙七 pays on the
+    // 16th and activates his e-certificate; the next report sees both.
+    await recordPayment(w.ctx('2021-10-16'), {
+      channel: 'online',
+      txnId: 'WX-SUN',
+      enrollmentIds: [ids[SUN] as number],
+      amountFen: 32000,
+      paidOn: '2021-10-16',
+    });
+    await w.importKind('ecert', ['姓名,公民身份号码,激活日期', `孙七,${SUN},2021-10-16`], {
+      today: '2021-10-20',
+    });
+    const r16 = await run(w, TOWNSHIP, '2021-10-16');
+    expect(figures(row(r16, QIUYUAN))).toEqual([2, 1, 32000, 1, 1, 32000]);
+    expect([row(r16, TOWNSHIP).today.ecertActivated, row(r16, TOWNSHIP).ecertRate]).toEqual([2, 50]);
   });
 
   it('reports a village as itself and the county with its township', async () => {

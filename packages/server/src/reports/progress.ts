@@ -20,8 +20,11 @@
  * The money target is the task table's amount as given (never people × standard).
  */
 import { type Fen, formatYuan, groupLabel, isGroupCode, type Policy } from '@canbao/core';
+import type { Kysely } from 'kysely';
 import { findCampaign } from '../collection/campaign.ts';
 import type { CollectionContext } from '../collection/context.ts';
+import { dialectOf } from '../collection/payment-batch.ts';
+import type { Database } from '../db/schema.ts';
 import type { CellValue } from '../files/write-xlsx.ts';
 import { reportMeta } from './meta.ts';
 import type { ReportDefinition, ReportTable } from './report.ts';
@@ -90,13 +93,250 @@ function previousDate(date: string): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** One enrollment's dated facts. */
+/** One enrollment's dated facts: when it entered and left the enrolled, and its payments. */
 interface Entry {
-  village: string;
-  personId: number;
-  enteredOn: string | null;
-  leftOn: string | null;
-  firstPaidOn: string | null;
+  readonly village: string;
+  readonly personId: number;
+  readonly enteredOn: string | null;
+  readonly leftOn: string | null;
+  readonly firstPaidOn: string | null;
+  readonly payments: readonly { readonly paidOn: string; readonly fen: number }[];
+}
+
+/** The registry side: population, e-certificates and group members, all dates kept. */
+interface RegistryFacts {
+  readonly stamp: string;
+  readonly population: readonly { village: string; deceasedOn: string | null; n: number }[];
+  readonly activatedOn: ReadonlyMap<number, string>;
+  readonly members: readonly {
+    personId: number;
+    group: string;
+    validFrom: string;
+    validTo: string | null;
+    deceasedOn: string | null;
+    village: string;
+  }[];
+}
+
+/** Everything the report counts, for one county and year, with every date kept. */
+interface Facts {
+  /** Enrollments that were ever enrolled (paid or confirmed), by id. */
+  readonly entries: Map<number, Entry>;
+  /** The last enrollment event the entries reflect. */
+  lastEventId: number;
+  registry: RegistryFacts | null;
+}
+
+const ENROLLED = ['paid', 'confirmed'] as const;
+const isEnrolled = (status: string | null) => status === 'paid' || status === 'confirmed';
+const CHUNK = 500;
+
+/**
+ * Builds the entries of the given enrollments (all of the county's year when `ids` is null):
+ * entered on the earlier of the first payment's date and the day of the first event into paid or
+ * confirmed; left on the day of the first event out of them.
+ */
+async function loadEntries(
+  db: Kysely<Database>,
+  countyCode: string,
+  year: number,
+  ids: readonly number[] | null,
+  into: Map<number, Entry>,
+): Promise<void> {
+  const parts = ids === null ? [null] : chunk(ids, CHUNK);
+  for (const part of parts) {
+    const events = await db
+      .selectFrom('enrollment_events as ev')
+      .innerJoin('enrollments as e', 'e.id', 'ev.enrollment_id')
+      .select([
+        'ev.enrollment_id',
+        'ev.from_status',
+        'ev.to_status',
+        'ev.at',
+        'e.village_code',
+        'e.person_id',
+      ])
+      .where('e.county_code', '=', countyCode)
+      .where('e.benefit_year', '=', year)
+      .where((eb) => eb.or([eb('ev.to_status', 'in', ENROLLED), eb('ev.from_status', 'in', ENROLLED)]))
+      .$if(part !== null, (q) => q.where('ev.enrollment_id', 'in', part as number[]))
+      .execute();
+    const payments = await db
+      .selectFrom('payments as p')
+      .innerJoin('enrollments as e', 'e.id', 'p.enrollment_id')
+      .select(['p.enrollment_id', 'p.paid_on', 'p.amount_fen'])
+      .where('e.county_code', '=', countyCode)
+      .where('e.benefit_year', '=', year)
+      .$if(part !== null, (q) => q.where('p.enrollment_id', 'in', part as number[]))
+      .execute();
+    const built = new Map<
+      number,
+      { village: string | null; personId: number; entered: string | null; left: string | null }
+    >();
+    for (const ev of events) {
+      const b = built.get(ev.enrollment_id) ?? {
+        village: ev.village_code,
+        personId: ev.person_id,
+        entered: null,
+        left: null,
+      };
+      const day = shanghaiDay(ev.at);
+      if (isEnrolled(ev.to_status)) b.entered = minDate(b.entered, day);
+      else if (isEnrolled(ev.from_status)) b.left = minDate(b.left, day);
+      built.set(ev.enrollment_id, b);
+    }
+    const paid = new Map<number, { paidOn: string; fen: number }[]>();
+    for (const p of payments) {
+      const list = paid.get(p.enrollment_id) ?? [];
+      list.push({ paidOn: p.paid_on, fen: p.amount_fen });
+      paid.set(p.enrollment_id, list);
+    }
+    for (const id of part ?? []) into.delete(id);
+    for (const [id, b] of built) {
+      if (b.village === null || b.entered === null) continue;
+      const list = paid.get(id) ?? [];
+      const firstPaidOn = list.reduce<string | null>((m, x) => minDate(m, x.paidOn), null);
+      into.set(id, {
+        village: b.village,
+        personId: b.personId,
+        enteredOn: minDate(b.entered, firstPaidOn),
+        leftOn: b.left,
+        firstPaidOn,
+        payments: list,
+      });
+    }
+  }
+}
+
+function chunk<T>(xs: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+async function loadRegistry(
+  db: Kysely<Database>,
+  countyCode: string,
+  groupCodes: readonly string[],
+  stamp: string,
+): Promise<RegistryFacts> {
+  const population = await db
+    .selectFrom('people as p')
+    .innerJoin('households as h', 'h.id', 'p.household_id')
+    .select(['h.village_code', 'p.deceased_on', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('p.county_code', '=', countyCode)
+    .where('h.village_code', 'is not', null)
+    .groupBy(['h.village_code', 'p.deceased_on'])
+    .execute();
+  const ecert = await db
+    .selectFrom('ecert_activations')
+    .select(['person_id', 'activated_on'])
+    .where('county_code', '=', countyCode)
+    .execute();
+  const members =
+    groupCodes.length === 0
+      ? []
+      : await db
+          .selectFrom('person_groups as g')
+          .innerJoin('people as p', 'p.id', 'g.person_id')
+          .innerJoin('households as h', 'h.id', 'p.household_id')
+          .select([
+            'g.person_id',
+            'g.group_code',
+            'g.valid_from',
+            'g.valid_to',
+            'p.deceased_on',
+            'h.village_code',
+          ])
+          .where('g.county_code', '=', countyCode)
+          .where('g.group_code', 'in', groupCodes)
+          .where('h.village_code', 'is not', null)
+          .execute();
+  return {
+    stamp,
+    population: population.map((p) => ({
+      village: p.village_code as string,
+      deceasedOn: p.deceased_on,
+      n: num(p.n),
+    })),
+    activatedOn: new Map(ecert.map((a) => [a.person_id, a.activated_on])),
+    members: members.map((g) => ({
+      personId: g.person_id,
+      group: g.group_code,
+      validFrom: g.valid_from,
+      validTo: g.valid_to,
+      deceasedOn: g.deceased_on,
+      village: g.village_code as string,
+    })),
+  };
+}
+
+/**
+ * The facts are kept between reports on SQLite and brought up to date from the enrollment events
+ * recorded since (every change of an enrollment's status writes one, in the transaction that
+ * makes it, and SQLite commits events in id order): the progress of a 1,000,000-person county is
+ * then counted in memory while payments are being recorded. The registry side is reloaded when
+ * an import or a new person has been recorded since. On PostgreSQL, where transactions commit out
+ * of id order, the facts are read afresh for each report.
+ */
+const cache = new WeakMap<Kysely<Database>, Map<string, Facts>>();
+
+async function currentFacts(
+  db: Kysely<Database>,
+  countyCode: string,
+  year: number,
+  groupCodes: readonly string[],
+): Promise<Facts> {
+  const cacheable = dialectOf(db) === 'sqlite';
+  const key = `${countyCode}:${year}`;
+  let perDb = cache.get(db);
+  if (!perDb) {
+    perDb = new Map();
+    if (cacheable) cache.set(db, perDb);
+  }
+  const lastEvent = await db
+    .selectFrom('enrollment_events')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .executeTakeFirst();
+  const lastEventId = num(lastEvent?.id);
+  let facts = cacheable ? perDb.get(key) : undefined;
+  if (!facts) {
+    facts = { entries: new Map(), lastEventId, registry: null };
+    await loadEntries(db, countyCode, year, null, facts.entries);
+    perDb.set(key, facts);
+  } else if (lastEventId > facts.lastEventId) {
+    const changed = await db
+      .selectFrom('enrollment_events')
+      .select('enrollment_id')
+      .distinct()
+      .where('id', '>', facts.lastEventId)
+      .where('id', '<=', lastEventId)
+      .where('county_code', '=', countyCode)
+      .execute();
+    await loadEntries(
+      db,
+      countyCode,
+      year,
+      changed.map((c) => c.enrollment_id),
+      facts.entries,
+    );
+    facts.lastEventId = lastEventId;
+  }
+  const stampRow = await db
+    .selectFrom('imports')
+    .select((eb) => [
+      eb.fn.max('imports.id').as('imports'),
+      eb
+        .selectFrom('people')
+        .select((x) => x.fn.max('people.id').as('m'))
+        .as('people'),
+    ])
+    .executeTakeFirst();
+  const stamp = `${num(stampRow?.imports)}:${num(stampRow?.people)}:${groupCodes.join(',')}`;
+  if (facts.registry?.stamp !== stamp) {
+    facts.registry = await loadRegistry(db, countyCode, groupCodes, stamp);
+  }
+  return facts;
 }
 
 interface Counter {
@@ -132,14 +372,14 @@ export async function progressReport(
   const db = ctx.db;
   const year = campaign.benefit_year;
   const before = previousDate(asOf);
-  const prefix = `${regionCode}%`;
   const days = [asOf, before] as const;
+  const inRegion = (village: string) => village.startsWith(regionCode);
 
   const regions = await db
     .selectFrom('regions')
     .select(['code', 'name', 'level', 'valid_to'])
     .where('county_code', '=', ctx.countyCode)
-    .where('code', 'like', prefix)
+    .where('code', 'like', `${regionCode}%`)
     .where('level', 'in', ['county', 'township', 'village'])
     .orderBy('code')
     .execute();
@@ -147,107 +387,19 @@ export async function progressReport(
     .filter((r) => r.level === 'village' && (r.valid_to === null || r.valid_to > asOf))
     .map((r) => r.code);
 
-  // Enrollments ever enrolled, with the dates they entered and left.
-  const entries = new Map<number, Entry>();
-  const enrollments = await db
-    .selectFrom('enrollments')
-    .select(['id', 'person_id', 'village_code'])
-    .where('county_code', '=', ctx.countyCode)
-    .where('benefit_year', '=', year)
-    .where('status', 'in', ['paid', 'confirmed', 'refunded'])
-    .where('village_code', 'like', prefix)
-    .execute();
-  for (const e of enrollments) {
-    entries.set(e.id, {
-      village: e.village_code as string,
-      personId: e.person_id,
-      enteredOn: null,
-      leftOn: null,
-      firstPaidOn: null,
-    });
-  }
-  const payments = await db
-    .selectFrom('payments as p')
-    .innerJoin('enrollments as e', 'e.id', 'p.enrollment_id')
-    .select(['p.enrollment_id', 'p.paid_on', 'p.amount_fen', 'e.village_code'])
-    .where('e.county_code', '=', ctx.countyCode)
-    .where('e.benefit_year', '=', year)
-    .where('e.village_code', 'like', prefix)
-    .where('p.paid_on', '<=', asOf)
-    .execute();
-  const events = await db
-    .selectFrom('enrollment_events as ev')
-    .innerJoin('enrollments as e', 'e.id', 'ev.enrollment_id')
-    .select(['ev.enrollment_id', 'ev.to_status', 'ev.at'])
-    .where('e.county_code', '=', ctx.countyCode)
-    .where('e.benefit_year', '=', year)
-    .where('e.village_code', 'like', prefix)
-    .where('e.status', 'in', ['paid', 'confirmed', 'refunded'])
-    .where('ev.to_status', 'in', ['paid', 'confirmed', 'refunded'])
-    .execute();
-  for (const ev of events) {
-    const entry = entries.get(ev.enrollment_id);
-    if (!entry) continue;
-    const day = shanghaiDay(ev.at);
-    if (ev.to_status === 'refunded') entry.leftOn = minDate(entry.leftOn, day);
-    else entry.enteredOn = minDate(entry.enteredOn, day);
-  }
-  for (const p of payments) {
-    const entry = entries.get(p.enrollment_id);
-    if (!entry) continue;
-    entry.enteredOn = minDate(entry.enteredOn, p.paid_on);
-    entry.firstPaidOn = minDate(entry.firstPaidOn, p.paid_on);
-  }
+  const groupCodes = subsidisedGroups(policy);
+  const facts = await currentFacts(db, ctx.countyCode, year, groupCodes);
+  const registry = facts.registry as RegistryFacts;
+  // Refunds paid out lower the amount collected on their payout date (few rows: read each time).
   const refundsPaid = await db
     .selectFrom('refunds as r')
     .innerJoin('enrollments as e', 'e.id', 'r.enrollment_id')
     .select(['e.village_code', 'r.paid_on', 'r.amount_fen'])
     .where('r.county_code', '=', ctx.countyCode)
     .where('e.benefit_year', '=', year)
-    .where('e.village_code', 'like', prefix)
     .where('r.status', '=', 'paid')
     .where('r.paid_on', '<=', asOf)
     .execute();
-
-  // The registered living population per village and day.
-  const population = await db
-    .selectFrom('people as p')
-    .innerJoin('households as h', 'h.id', 'p.household_id')
-    .select(['h.village_code', 'p.deceased_on', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('p.county_code', '=', ctx.countyCode)
-    .where('h.village_code', 'like', prefix)
-    .where((eb) => eb.or([eb('p.deceased_on', 'is', null), eb('p.deceased_on', '>', before)]))
-    .groupBy(['h.village_code', 'p.deceased_on'])
-    .execute();
-  const ecert = await db
-    .selectFrom('ecert_activations')
-    .select(['person_id', 'activated_on'])
-    .where('county_code', '=', ctx.countyCode)
-    .where('activated_on', '<=', asOf)
-    .execute();
-  const activatedOn = new Map(ecert.map((a) => [a.person_id, a.activated_on]));
-  const groupCodes = subsidisedGroups(policy);
-  const members =
-    groupCodes.length === 0
-      ? []
-      : await db
-          .selectFrom('person_groups as g')
-          .innerJoin('people as p', 'p.id', 'g.person_id')
-          .innerJoin('households as h', 'h.id', 'p.household_id')
-          .select([
-            'g.person_id',
-            'g.group_code',
-            'g.valid_from',
-            'g.valid_to',
-            'p.deceased_on',
-            'h.village_code',
-          ])
-          .where('g.county_code', '=', ctx.countyCode)
-          .where('g.group_code', 'in', groupCodes)
-          .where('g.valid_from', '<=', asOf)
-          .where((eb) => eb.or([eb('g.valid_to', 'is', null), eb('g.valid_to', '>', before)]))
-          .where('h.village_code', 'like', prefix)
-          .execute();
 
   // Count per village, for the date and the day before.
   const counts = days.map(() => new Map<string, Counter>());
@@ -261,46 +413,46 @@ export async function progressReport(
     return c;
   };
   const enrolledOn = days.map(() => new Set<number>());
-  for (const entry of entries.values()) {
+  for (const entry of facts.entries.values()) {
+    if (!inRegion(entry.village)) continue;
+    const activated = registry.activatedOn.get(entry.personId);
     days.forEach((day, d) => {
+      const c = at(d, entry.village);
+      for (const p of entry.payments) if (p.paidOn <= day) c.collectedFen += p.fen;
       if (entry.enteredOn === null || entry.enteredOn > day) return;
       if (entry.leftOn !== null && entry.leftOn <= day) return;
-      const c = at(d, entry.village);
       c.enrolled++;
       (enrolledOn[d] as Set<number>).add(entry.personId);
       if (entry.firstPaidOn !== null && entry.firstPaidOn <= day) c.paid++;
-      const activated = activatedOn.get(entry.personId);
       if (activated !== undefined && activated <= day) c.ecertActivated++;
     });
   }
-  for (const p of payments) {
-    days.forEach((day, d) => {
-      if (p.paid_on <= day) at(d, p.village_code as string).collectedFen += p.amount_fen;
-    });
-  }
   for (const r of refundsPaid) {
+    if (r.village_code === null || !inRegion(r.village_code)) continue;
     days.forEach((day, d) => {
       if ((r.paid_on as string) <= day) at(d, r.village_code as string).collectedFen -= r.amount_fen;
     });
   }
   const populationOf = days.map(() => new Map<string, number>());
-  for (const p of population) {
+  for (const p of registry.population) {
+    if (!inRegion(p.village)) continue;
     days.forEach((day, d) => {
-      if (p.deceased_on !== null && p.deceased_on <= day) return;
-      at(d, p.village_code as string).population += num(p.n);
+      if (p.deceasedOn !== null && p.deceasedOn <= day) return;
+      at(d, p.village).population += p.n;
       const m = populationOf[d] as Map<string, number>;
-      m.set(p.village_code as string, (m.get(p.village_code as string) ?? 0) + num(p.n));
+      m.set(p.village, (m.get(p.village) ?? 0) + p.n);
     });
   }
-  for (const g of members) {
+  for (const g of registry.members) {
+    if (!inRegion(g.village)) continue;
     days.forEach((day, d) => {
-      if (g.valid_from > day || (g.valid_to !== null && g.valid_to <= day)) return;
-      if (g.deceased_on !== null && g.deceased_on <= day) return;
-      const c = at(d, g.village_code as string);
-      const x = c.groups.get(g.group_code) ?? { members: 0, enrolled: 0 };
+      if (g.validFrom > day || (g.validTo !== null && g.validTo <= day)) return;
+      if (g.deceasedOn !== null && g.deceasedOn <= day) return;
+      const c = at(d, g.village);
+      const x = c.groups.get(g.group) ?? { members: 0, enrolled: 0 };
       x.members++;
-      if ((enrolledOn[d] as Set<number>).has(g.person_id)) x.enrolled++;
-      c.groups.set(g.group_code, x);
+      if ((enrolledOn[d] as Set<number>).has(g.personId)) x.enrolled++;
+      c.groups.set(g.group, x);
     });
   }
 
