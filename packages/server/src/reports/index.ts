@@ -3,12 +3,14 @@
  */
 import { fundsDefinition } from './funds.ts';
 import { progressDefinition } from './progress.ts';
+import { rankingDefinition } from './ranking.ts';
 import type { ReportDefinition } from './report.ts';
 import { screeningDefinition } from './screening.ts';
 import { subsidiesDefinition } from './subsidies.ts';
 
 export const REPORTS: readonly ReportDefinition[] = [
   progressDefinition,
+  rankingDefinition,
   screeningDefinition,
   subsidiesDefinition,
   fundsDefinition,
