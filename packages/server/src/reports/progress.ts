@@ -20,7 +20,7 @@
  * The money target is the task table's amount as given (never people × standard).
  */
 import { type Fen, formatYuan, groupLabel, isGroupCode, type Policy } from '@canbao/core';
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { findCampaign } from '../collection/campaign.ts';
 import type { CollectionContext } from '../collection/context.ts';
 import { dialectOf } from '../collection/payment-batch.ts';
@@ -29,7 +29,13 @@ import type { CellValue } from '../files/write-xlsx.ts';
 import { reportMeta } from './meta.ts';
 import type { ReportDefinition, ReportTable } from './report.ts';
 import { money, num } from './subsidies.ts';
-import { BASIS_LABELS, type TargetBasis, villageTargets } from './targets.ts';
+import {
+  BASIS_LABELS,
+  loadTargetSources,
+  type TargetBasis,
+  type TargetSources,
+  villageTargets,
+} from './targets.ts';
 
 export interface Figures {
   readonly enrolled: number;
@@ -85,6 +91,8 @@ const percent = (part: number, whole: number | null): number | null =>
 const shanghaiDay = (at: string): string =>
   new Date(Date.parse(at) + 8 * 3600_000).toISOString().slice(0, 10);
 
+const maxDate = (a: string, b: string) => (b > a ? b : a);
+
 const minDate = (a: string | null, b: string | null) => (a === null ? b : b === null || a < b ? a : b);
 
 function previousDate(date: string): string {
@@ -95,7 +103,8 @@ function previousDate(date: string): string {
 
 /** One enrollment's dated facts: when it entered and left the enrolled, and its payments. */
 interface Entry {
-  readonly village: string;
+  /** The village, as an index into Facts.villages (counted in arrays, not maps). */
+  readonly vi: number;
   readonly personId: number;
   readonly enteredOn: string | null;
   readonly leftOn: string | null;
@@ -103,9 +112,14 @@ interface Entry {
   readonly payments: readonly { readonly paidOn: string; readonly fen: number }[];
 }
 
-/** The registry side: population, e-certificates and group members, all dates kept. */
+const enrolledOn = (e: Entry | undefined, day: string): boolean =>
+  e !== undefined && e.enteredOn !== null && e.enteredOn <= day && (e.leftOn === null || e.leftOn > day);
+
+/** The registry side (population, e-certificates, group members, regions, targets), all dates kept. */
 interface RegistryFacts {
   readonly stamp: string;
+  readonly regions: readonly { code: string; name: string; level: string; valid_to: string | null }[];
+  readonly targets: TargetSources;
   readonly population: readonly { village: string; deceasedOn: string | null; n: number }[];
   readonly activatedOn: ReadonlyMap<number, string>;
   readonly members: readonly {
@@ -122,14 +136,78 @@ interface RegistryFacts {
 interface Facts {
   /** Enrollments that were ever enrolled (paid or confirmed), by id. */
   readonly entries: Map<number, Entry>;
+  /** The same, by person (a person has one enrollment a year). */
+  readonly byPerson: Map<number, Entry>;
+  readonly villages: string[];
+  readonly villageIndex: Map<string, number>;
   /** The last enrollment event the entries reflect. */
   lastEventId: number;
   registry: RegistryFacts | null;
+  /**
+   * Per measure and village (index): the change on each day — a count as of a date is the sum
+   * of its changes up to that day. Kept up to date as entries change, so a report adds up a few
+   * hundred days per village instead of going through every enrollment.
+   */
+  readonly changes: Record<Measure, Map<string, number>[]>;
+}
+
+const MEASURES = ['enrolled', 'paid', 'collected', 'ecert'] as const;
+type Measure = (typeof MEASURES)[number];
+
+function change(facts: Facts, measure: Measure, vi: number, day: string, n: number): void {
+  const perVillage = facts.changes[measure];
+  while (perVillage.length <= vi) perVillage.push(new Map());
+  const m = perVillage[vi] as Map<string, number>;
+  const v = (m.get(day) ?? 0) + n;
+  if (v === 0) m.delete(day);
+  else m.set(day, v);
+}
+
+/** Counts an interval [from, to) of days (to null: open) as +n on `from` and −n on `to`. */
+function interval(facts: Facts, measure: Measure, vi: number, from: string, to: string | null, n: number) {
+  if (to !== null && to <= from) return;
+  change(facts, measure, vi, from, n);
+  if (to !== null) change(facts, measure, vi, to, -n);
+}
+
+/** Adds (sign 1) or takes away (sign −1) what an entry counts; e-certificates only with `ecert`. */
+function apply(facts: Facts, e: Entry, sign: 1 | -1, measures: 'all' | 'ecert' = 'all'): void {
+  const activated = facts.registry?.activatedOn.get(e.personId);
+  if (activated !== undefined && e.enteredOn !== null) {
+    interval(facts, 'ecert', e.vi, maxDate(activated, e.enteredOn), e.leftOn, sign);
+  }
+  if (measures === 'ecert') return;
+  if (e.enteredOn !== null) interval(facts, 'enrolled', e.vi, e.enteredOn, e.leftOn, sign);
+  if (e.firstPaidOn !== null) interval(facts, 'paid', e.vi, e.firstPaidOn, e.leftOn, sign);
+  for (const p of e.payments) change(facts, 'collected', e.vi, p.paidOn, sign * p.fen);
+}
+
+/** A measure of village `vi` as of each of `days`. */
+function countsAsOf(facts: Facts, measure: Measure, vi: number, days: readonly string[]): number[] {
+  const out = days.map(() => 0);
+  const m = facts.changes[measure][vi];
+  if (!m) return out;
+  for (const [day, n] of m) {
+    days.forEach((d, i) => {
+      if (day <= d) out[i] = (out[i] as number) + n;
+    });
+  }
+  return out;
+}
+
+function villageIndexOf(facts: Facts, village: string): number {
+  let vi = facts.villageIndex.get(village);
+  if (vi === undefined) {
+    vi = facts.villages.length;
+    facts.villages.push(village);
+    facts.villageIndex.set(village, vi);
+  }
+  return vi;
 }
 
 const ENROLLED = ['paid', 'confirmed'] as const;
 const isEnrolled = (status: string | null) => status === 'paid' || status === 'confirmed';
-const CHUNK = 500;
+const CHUNK = 2000;
 
 /**
  * Builds the entries of the given enrollments (all of the county's year when `ids` is null):
@@ -141,34 +219,78 @@ async function loadEntries(
   countyCode: string,
   year: number,
   ids: readonly number[] | null,
-  into: Map<number, Entry>,
+  facts: Facts,
 ): Promise<void> {
+  const into = facts.entries;
   const parts = ids === null ? [null] : chunk(ids, CHUNK);
+  const leaving = (eb: ExpressionBuilder<Database, 'enrollment_events'>) =>
+    eb.or([
+      eb('enrollment_events.to_status', 'in', ENROLLED),
+      eb('enrollment_events.from_status', 'in', ENROLLED),
+    ]);
   for (const part of parts) {
-    const events = await db
-      .selectFrom('enrollment_events as ev')
-      .innerJoin('enrollments as e', 'e.id', 'ev.enrollment_id')
-      .select([
-        'ev.enrollment_id',
-        'ev.from_status',
-        'ev.to_status',
-        'ev.at',
-        'e.village_code',
-        'e.person_id',
-      ])
-      .where('e.county_code', '=', countyCode)
-      .where('e.benefit_year', '=', year)
-      .where((eb) => eb.or([eb('ev.to_status', 'in', ENROLLED), eb('ev.from_status', 'in', ENROLLED)]))
-      .$if(part !== null, (q) => q.where('ev.enrollment_id', 'in', part as number[]))
-      .execute();
-    const payments = await db
-      .selectFrom('payments as p')
-      .innerJoin('enrollments as e', 'e.id', 'p.enrollment_id')
-      .select(['p.enrollment_id', 'p.paid_on', 'p.amount_fen'])
-      .where('e.county_code', '=', countyCode)
-      .where('e.benefit_year', '=', year)
-      .$if(part !== null, (q) => q.where('p.enrollment_id', 'in', part as number[]))
-      .execute();
+    let events: {
+      enrollment_id: number;
+      from_status: string | null;
+      to_status: string;
+      at: string;
+      village_code: string | null;
+      person_id: number;
+    }[];
+    let payments: { enrollment_id: number; paid_on: string; amount_fen: number }[];
+    if (part === null) {
+      events = await db
+        .selectFrom('enrollment_events')
+        .innerJoin('enrollments as e', 'e.id', 'enrollment_events.enrollment_id')
+        .select([
+          'enrollment_events.enrollment_id',
+          'enrollment_events.from_status',
+          'enrollment_events.to_status',
+          'enrollment_events.at',
+          'e.village_code',
+          'e.person_id',
+        ])
+        .where('e.county_code', '=', countyCode)
+        .where('e.benefit_year', '=', year)
+        .where(leaving)
+        .execute();
+      payments = await db
+        .selectFrom('payments as p')
+        .innerJoin('enrollments as e', 'e.id', 'p.enrollment_id')
+        .select(['p.enrollment_id', 'p.paid_on', 'p.amount_fen'])
+        .where('e.county_code', '=', countyCode)
+        .where('e.benefit_year', '=', year)
+        .execute();
+    } else {
+      // By id alone, the county and year checked here: with them in the query SQLite may read the
+      // whole county through the status index instead of the few ids (docs/BENCHMARKS.md).
+      const rows = await db
+        .selectFrom('enrollment_events')
+        .innerJoin('enrollments as e', 'e.id', 'enrollment_events.enrollment_id')
+        .select([
+          'enrollment_events.enrollment_id',
+          'enrollment_events.from_status',
+          'enrollment_events.to_status',
+          'enrollment_events.at',
+          'e.village_code',
+          'e.person_id',
+          'e.county_code',
+          'e.benefit_year',
+        ])
+        .where('enrollment_events.enrollment_id', 'in', part)
+        .where(leaving)
+        .execute();
+      events = rows.filter((r) => r.county_code === countyCode && r.benefit_year === year);
+      const mine = [...new Set(events.map((r) => r.enrollment_id))];
+      const none = mine.length === 0;
+      payments = none
+        ? []
+        : await db
+            .selectFrom('payments')
+            .select(['enrollment_id', 'paid_on', 'amount_fen'])
+            .where('enrollment_id', 'in', mine)
+            .execute();
+    }
     const built = new Map<
       number,
       { village: string | null; personId: number; entered: string | null; left: string | null }
@@ -191,19 +313,28 @@ async function loadEntries(
       list.push({ paidOn: p.paid_on, fen: p.amount_fen });
       paid.set(p.enrollment_id, list);
     }
-    for (const id of part ?? []) into.delete(id);
+    for (const id of part ?? []) {
+      const gone = into.get(id);
+      if (!gone) continue;
+      apply(facts, gone, -1);
+      if (facts.byPerson.get(gone.personId) === gone) facts.byPerson.delete(gone.personId);
+      into.delete(id);
+    }
     for (const [id, b] of built) {
       if (b.village === null || b.entered === null) continue;
       const list = paid.get(id) ?? [];
       const firstPaidOn = list.reduce<string | null>((m, x) => minDate(m, x.paidOn), null);
-      into.set(id, {
-        village: b.village,
+      const entry: Entry = {
+        vi: villageIndexOf(facts, b.village),
         personId: b.personId,
         enteredOn: minDate(b.entered, firstPaidOn),
         leftOn: b.left,
         firstPaidOn,
         payments: list,
-      });
+      };
+      into.set(id, entry);
+      facts.byPerson.set(b.personId, entry);
+      apply(facts, entry, 1);
     }
   }
 }
@@ -217,9 +348,17 @@ function chunk<T>(xs: readonly T[], size: number): T[][] {
 async function loadRegistry(
   db: Kysely<Database>,
   countyCode: string,
+  year: number,
   groupCodes: readonly string[],
   stamp: string,
 ): Promise<RegistryFacts> {
+  const regions = await db
+    .selectFrom('regions')
+    .select(['code', 'name', 'level', 'valid_to'])
+    .where('county_code', '=', countyCode)
+    .where('level', 'in', ['county', 'township', 'village'])
+    .orderBy('code')
+    .execute();
   const population = await db
     .selectFrom('people as p')
     .innerJoin('households as h', 'h.id', 'p.household_id')
@@ -254,6 +393,8 @@ async function loadRegistry(
           .execute();
   return {
     stamp,
+    regions,
+    targets: await loadTargetSources(db, countyCode, year),
     population: population.map((p) => ({
       village: p.village_code as string,
       deceasedOn: p.deceased_on,
@@ -294,34 +435,27 @@ async function currentFacts(
     perDb = new Map();
     if (cacheable) cache.set(db, perDb);
   }
-  const lastEvent = await db
-    .selectFrom('enrollment_events')
-    .select((eb) => eb.fn.max('id').as('id'))
-    .executeTakeFirst();
-  const lastEventId = num(lastEvent?.id);
   let facts = cacheable ? perDb.get(key) : undefined;
+  const cold = !facts;
   if (!facts) {
-    facts = { entries: new Map(), lastEventId, registry: null };
-    await loadEntries(db, countyCode, year, null, facts.entries);
-    perDb.set(key, facts);
-  } else if (lastEventId > facts.lastEventId) {
-    const changed = await db
+    const lastEvent = await db
       .selectFrom('enrollment_events')
-      .select('enrollment_id')
-      .distinct()
-      .where('id', '>', facts.lastEventId)
-      .where('id', '<=', lastEventId)
-      .where('county_code', '=', countyCode)
-      .execute();
-    await loadEntries(
-      db,
-      countyCode,
-      year,
-      changed.map((c) => c.enrollment_id),
-      facts.entries,
-    );
-    facts.lastEventId = lastEventId;
+      .select((eb) => eb.fn.max('id').as('id'))
+      .executeTakeFirst();
+    facts = {
+      entries: new Map(),
+      byPerson: new Map(),
+      villages: [],
+      villageIndex: new Map(),
+      lastEventId: num(lastEvent?.id),
+      registry: null,
+      changes: { enrolled: [], paid: [], collected: [], ecert: [] },
+    };
+    perDb.set(key, facts);
   }
+  // Imports (regions, registers, groups, e-certificates, task tables) and new people change the
+  // registry side; the count of task targets catches the policy's table seeded at start. It is
+  // read before the entries, whose e-certificate counts depend on it.
   const stampRow = await db
     .selectFrom('imports')
     .select((eb) => [
@@ -330,11 +464,34 @@ async function currentFacts(
         .selectFrom('people')
         .select((x) => x.fn.max('people.id').as('m'))
         .as('people'),
+      eb
+        .selectFrom('task_targets')
+        .select((x) => x.fn.countAll().as('n'))
+        .as('targets'),
     ])
     .executeTakeFirst();
-  const stamp = `${num(stampRow?.imports)}:${num(stampRow?.people)}:${groupCodes.join(',')}`;
+  const stamp = [stampRow?.imports, stampRow?.people, stampRow?.targets, ...groupCodes].map(String).join(':');
   if (facts.registry?.stamp !== stamp) {
-    facts.registry = await loadRegistry(db, countyCode, groupCodes, stamp);
+    const stale = facts.registry;
+    for (const e of stale ? facts.entries.values() : []) apply(facts, e, -1, 'ecert');
+    facts.registry = await loadRegistry(db, countyCode, year, groupCodes, stamp);
+    for (const e of stale ? facts.entries.values() : []) apply(facts, e, 1, 'ecert');
+  }
+  if (cold) {
+    await loadEntries(db, countyCode, year, null, facts);
+  } else {
+    // Events since: their enrollments are read again (an event read twice is harmless).
+    const changed = await db
+      .selectFrom('enrollment_events')
+      .select(['id', 'enrollment_id'])
+      .where('id', '>', facts.lastEventId)
+      .where('county_code', '=', countyCode)
+      .execute();
+    if (changed.length > 0) {
+      const ids = [...new Set(changed.map((c) => c.enrollment_id))];
+      await loadEntries(db, countyCode, year, ids, facts);
+      facts.lastEventId = changed.reduce((m, c) => Math.max(m, c.id), facts.lastEventId);
+    }
   }
   return facts;
 }
@@ -375,33 +532,23 @@ export async function progressReport(
   const days = [asOf, before] as const;
   const inRegion = (village: string) => village.startsWith(regionCode);
 
-  const regions = await db
-    .selectFrom('regions')
-    .select(['code', 'name', 'level', 'valid_to'])
-    .where('county_code', '=', ctx.countyCode)
-    .where('code', 'like', `${regionCode}%`)
-    .where('level', 'in', ['county', 'township', 'village'])
-    .orderBy('code')
-    .execute();
-  const villages = regions
-    .filter((r) => r.level === 'village' && (r.valid_to === null || r.valid_to > asOf))
-    .map((r) => r.code);
-
   const groupCodes = subsidisedGroups(policy);
   const facts = await currentFacts(db, ctx.countyCode, year, groupCodes);
   const registry = facts.registry as RegistryFacts;
-  // Refunds paid out lower the amount collected on their payout date (few rows: read each time).
+  const regions = registry.regions.filter((r) => inRegion(r.code));
+  const villages = regions
+    .filter((r) => r.level === 'village' && (r.valid_to === null || r.valid_to > asOf))
+    .map((r) => r.code);
+  // Refunds paid out lower the amount collected on their payout date (few rows: read each time);
+  // the refunded enrollment is among the entries (it was enrolled), which gives its village.
   const refundsPaid = await db
-    .selectFrom('refunds as r')
-    .innerJoin('enrollments as e', 'e.id', 'r.enrollment_id')
-    .select(['e.village_code', 'r.paid_on', 'r.amount_fen'])
-    .where('r.county_code', '=', ctx.countyCode)
-    .where('e.benefit_year', '=', year)
-    .where('r.status', '=', 'paid')
-    .where('r.paid_on', '<=', asOf)
+    .selectFrom('refunds')
+    .select(['enrollment_id', 'paid_on', 'amount_fen'])
+    .where('county_code', '=', ctx.countyCode)
+    .where('status', '=', 'paid')
+    .where('paid_on', '<=', asOf)
     .execute();
 
-  // Count per village, for the date and the day before.
   const counts = days.map(() => new Map<string, Counter>());
   const at = (d: number, village: string): Counter => {
     const m = counts[d] as Map<string, Counter>;
@@ -412,25 +559,26 @@ export async function progressReport(
     }
     return c;
   };
-  const enrolledOn = days.map(() => new Set<number>());
-  for (const entry of facts.entries.values()) {
-    if (!inRegion(entry.village)) continue;
-    const activated = registry.activatedOn.get(entry.personId);
-    days.forEach((day, d) => {
-      const c = at(d, entry.village);
-      for (const p of entry.payments) if (p.paidOn <= day) c.collectedFen += p.fen;
-      if (entry.enteredOn === null || entry.enteredOn > day) return;
-      if (entry.leftOn !== null && entry.leftOn <= day) return;
-      c.enrolled++;
-      (enrolledOn[d] as Set<number>).add(entry.personId);
-      if (entry.firstPaidOn !== null && entry.firstPaidOn <= day) c.paid++;
-      if (activated !== undefined && activated <= day) c.ecertActivated++;
+  // Count per village, for the date and the day before, from the changes per day.
+  villages.forEach((village) => {
+    const vi = facts.villageIndex.get(village);
+    if (vi === undefined) return;
+    const [enrolled, paid, collected, ecert] = MEASURES.map((m) => countsAsOf(facts, m, vi, days));
+    days.forEach((_, d) => {
+      const c = at(d, village);
+      c.enrolled = enrolled?.[d] ?? 0;
+      c.paid = paid?.[d] ?? 0;
+      c.collectedFen = collected?.[d] ?? 0;
+      c.ecertActivated = ecert?.[d] ?? 0;
     });
-  }
+  });
   for (const r of refundsPaid) {
-    if (r.village_code === null || !inRegion(r.village_code)) continue;
+    const entry = facts.entries.get(r.enrollment_id);
+    if (!entry) continue;
+    const village = facts.villages[entry.vi] as string;
+    if (!inRegion(village)) continue;
     days.forEach((day, d) => {
-      if ((r.paid_on as string) <= day) at(d, r.village_code as string).collectedFen -= r.amount_fen;
+      if ((r.paid_on as string) <= day) at(d, village).collectedFen -= r.amount_fen;
     });
   }
   const populationOf = days.map(() => new Map<string, number>());
@@ -451,12 +599,12 @@ export async function progressReport(
       const c = at(d, g.village);
       const x = c.groups.get(g.group) ?? { members: 0, enrolled: 0 };
       x.members++;
-      if ((enrolledOn[d] as Set<number>).has(g.personId)) x.enrolled++;
+      if (enrolledOn(facts.byPerson.get(g.personId), day)) x.enrolled++;
       c.groups.set(g.group, x);
     });
   }
 
-  const targets = await villageTargets(ctx, year, villages, populationOf[0] as Map<string, number>);
+  const targets = villageTargets(registry.targets, villages, populationOf[0] as Map<string, number>);
   // The region itself, then (for a county) its townships, then its villages.
   const units = regions.filter(
     (r) =>

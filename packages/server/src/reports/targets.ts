@@ -13,7 +13,6 @@
  * Each target says which basis it has, and the progress report names it in its notes.
  */
 import type { Kysely } from 'kysely';
-import type { CollectionContext } from '../collection/context.ts';
 import type { Database } from '../db/schema.ts';
 import { num } from './subsidies.ts';
 
@@ -34,40 +33,49 @@ export interface VillageTarget {
   readonly source: string;
 }
 
-/**
- * The targets of `villages` for `benefitYear`; `population` gives each village's registered
- * living people on the report date (the last fallback).
- */
-export async function villageTargets(
-  ctx: CollectionContext,
+/** What targets are derived from: the task table's rows and last year's enrollment per village. */
+export interface TargetSources {
+  readonly table: ReadonlyMap<string, { eligiblePeople: number; amountFen: number; source: string }>;
+  readonly lastYear: ReadonlyMap<string, { people: number; amountFen: number | null; source: string }>;
+}
+
+export async function loadTargetSources(
+  db: Kysely<Database>,
+  countyCode: string,
   benefitYear: number,
-  villages: readonly string[],
-  population: ReadonlyMap<string, number>,
-): Promise<Map<string, VillageTarget>> {
-  const db = ctx.db;
-  const wanted = new Set(villages);
-  const result = new Map<string, VillageTarget>();
-  const table = await db
+): Promise<TargetSources> {
+  const rows = await db
     .selectFrom('task_targets')
     .select(['region_code', 'eligible_people', 'amount_fen', 'source'])
-    .where('county_code', '=', ctx.countyCode)
+    .where('county_code', '=', countyCode)
     .where('benefit_year', '=', benefitYear)
     .execute();
-  for (const t of table) {
-    if (!wanted.has(t.region_code)) continue;
-    result.set(t.region_code, {
-      eligiblePeople: t.eligible_people,
-      amountFen: t.amount_fen,
-      basis: 'table',
-      source: t.source,
-    });
-  }
-  const missing = villages.filter((v) => !result.has(v));
-  if (missing.length === 0) return result;
-  const lastYear = await lastYearEnrollment(db, ctx.countyCode, benefitYear - 1);
-  for (const v of missing) {
-    const last = lastYear.get(v);
-    if (last && last.people > 0) {
+  return {
+    table: new Map(
+      rows.map((t) => [
+        t.region_code,
+        { eligiblePeople: t.eligible_people, amountFen: t.amount_fen, source: t.source },
+      ]),
+    ),
+    lastYear: await lastYearEnrollment(db, countyCode, benefitYear - 1),
+  };
+}
+
+/**
+ * The targets of `villages`: the table's row, else last year's enrollment, else `population`
+ * (each village's registered living people on the report date).
+ */
+export function villageTargets(
+  sources: TargetSources,
+  villages: readonly string[],
+  population: ReadonlyMap<string, number>,
+): Map<string, VillageTarget> {
+  const result = new Map<string, VillageTarget>();
+  for (const v of villages) {
+    const row = sources.table.get(v);
+    const last = sources.lastYear.get(v);
+    if (row) result.set(v, { ...row, basis: 'table' });
+    else if (last && last.people > 0) {
       result.set(v, {
         eligiblePeople: last.people,
         amountFen: last.amountFen,
