@@ -18,6 +18,10 @@
  * So a bank file recorded on the 3rd with payments made on the 1st changes the figures of the 1st.
  *
  * The money target is the task table's amount as given (never people × standard).
+ *
+ * Speed (docs/BENCHMARKS.md, "Progress"): on SQLite the dated facts are kept between reports and
+ * brought up to date from the enrollment events recorded since, and counted as changes per village
+ * and day, so a report for a million-person county adds up days rather than enrollments.
  */
 import { type Fen, formatYuan, groupLabel, isGroupCode, type Policy } from '@canbao/core';
 import type { ExpressionBuilder, Kysely } from 'kysely';
