@@ -233,68 +233,41 @@ async function loadEntries(
       eb('enrollment_events.from_status', 'in', ENROLLED),
     ]);
   for (const part of parts) {
-    let events: {
-      enrollment_id: number;
-      from_status: string | null;
-      to_status: string;
-      at: string;
-      village_code: string | null;
-      person_id: number;
-    }[];
-    let payments: { enrollment_id: number; paid_on: string; amount_fen: number }[];
-    if (part === null) {
-      events = await db
-        .selectFrom('enrollment_events')
-        .innerJoin('enrollments as e', 'e.id', 'enrollment_events.enrollment_id')
-        .select([
-          'enrollment_events.enrollment_id',
-          'enrollment_events.from_status',
-          'enrollment_events.to_status',
-          'enrollment_events.at',
-          'e.village_code',
-          'e.person_id',
-        ])
-        .where('e.county_code', '=', countyCode)
-        .where('e.benefit_year', '=', year)
-        .where(leaving)
-        .execute();
-      payments = await db
-        .selectFrom('payments as p')
-        .innerJoin('enrollments as e', 'e.id', 'p.enrollment_id')
-        .select(['p.enrollment_id', 'p.paid_on', 'p.amount_fen'])
-        .where('e.county_code', '=', countyCode)
-        .where('e.benefit_year', '=', year)
-        .execute();
-    } else {
-      // By id alone, the county and year checked here: with them in the query SQLite may read the
-      // whole county through the status index instead of the few ids (docs/BENCHMARKS.md).
-      const rows = await db
-        .selectFrom('enrollment_events')
-        .innerJoin('enrollments as e', 'e.id', 'enrollment_events.enrollment_id')
-        .select([
-          'enrollment_events.enrollment_id',
-          'enrollment_events.from_status',
-          'enrollment_events.to_status',
-          'enrollment_events.at',
-          'e.village_code',
-          'e.person_id',
-          'e.county_code',
-          'e.benefit_year',
-        ])
-        .where('enrollment_events.enrollment_id', 'in', part)
-        .where(leaving)
-        .execute();
-      events = rows.filter((r) => r.county_code === countyCode && r.benefit_year === year);
-      const mine = [...new Set(events.map((r) => r.enrollment_id))];
-      const none = mine.length === 0;
-      payments = none
+    // A few ids are read by id alone, the county and year checked here: with them in the query
+    // SQLite may read the whole county through the status index instead (docs/BENCHMARKS.md).
+    const rows = await db
+      .selectFrom('enrollment_events')
+      .innerJoin('enrollments as e', 'e.id', 'enrollment_events.enrollment_id')
+      .select([
+        'enrollment_events.enrollment_id',
+        'enrollment_events.from_status',
+        'enrollment_events.to_status',
+        'enrollment_events.at',
+        'e.village_code',
+        'e.person_id',
+        'e.county_code',
+        'e.benefit_year',
+      ])
+      .$if(part === null, (q) => q.where('e.county_code', '=', countyCode).where('e.benefit_year', '=', year))
+      .$if(part !== null, (q) => q.where('enrollment_events.enrollment_id', 'in', part as number[]))
+      .where(leaving)
+      .execute();
+    const events = rows.filter((r) => r.county_code === countyCode && r.benefit_year === year);
+    const mine = part === null ? null : [...new Set(events.map((r) => r.enrollment_id))];
+    const payments =
+      mine?.length === 0
         ? []
         : await db
-            .selectFrom('payments')
-            .select(['enrollment_id', 'paid_on', 'amount_fen'])
-            .where('enrollment_id', 'in', mine)
+            .selectFrom('payments as p')
+            .select(['p.enrollment_id', 'p.paid_on', 'p.amount_fen'])
+            .$if(mine === null, (q) =>
+              q
+                .innerJoin('enrollments as e', 'e.id', 'p.enrollment_id')
+                .where('e.county_code', '=', countyCode)
+                .where('e.benefit_year', '=', year),
+            )
+            .$if(mine !== null, (q) => q.where('p.enrollment_id', 'in', mine as number[]))
             .execute();
-    }
     const built = new Map<
       number,
       { village: string | null; personId: number; entered: string | null; left: string | null }
