@@ -22,13 +22,13 @@
  * a tie at the boundary names more than three villages.
  */
 import { type Fen, formatYuan, type Policy, parseDate } from '@canbao/core';
-import { type Expression, type SqlBool, sql } from 'kysely';
 import { findCampaign } from '../collection/campaign.ts';
 import { type CollectionContext, CollectionError } from '../collection/context.ts';
 import type { CellValue } from '../files/write-xlsx.ts';
 import { reportMeta } from './meta.ts';
+import { progressReport } from './progress.ts';
 import type { ReportDefinition, ReportTable } from './report.ts';
-import { endOfDay, money, num } from './subsidies.ts';
+import { money } from './subsidies.ts';
 
 export type Measure = 'people' | 'amount';
 
@@ -203,92 +203,29 @@ export function evaluateStage(
   return villages.sort((a, b) => a.rank - b.rank || a.regionCode.localeCompare(b.regionCode));
 }
 
-/** Enrolled people and money collected per village at the end of each of `days`. */
+/**
+ * Enrolled people and money collected per village at the end of each of `days`: the progress
+ * report's figures (the same reading of "as of", and its per-village day changes kept between
+ * reports, so a ranking does not go through every enrollment of the county again).
+ */
 async function figuresOn(
   ctx: CollectionContext,
-  campaignId: number,
-  prefix: string,
+  regionCode: string,
+  benefitYear: number,
   days: readonly string[],
 ): Promise<Map<string, Map<string, DayFigures>>> {
-  const db = ctx.db;
-  const latest = [...days].sort().at(-1) as string;
-  // The campaign's enrollments (alias e) in the region's villages, for all three queries.
-  const ofCampaign = sql<SqlBool>`e.county_code = ${ctx.countyCode} and e.campaign_id = ${campaignId} and e.village_code like ${prefix}`;
-  const enrolledColumns = days.map((day, i) => {
-    const end = endOfDay(day);
-    return sql<number>`sum(case when (x.first_paid_on <= ${day} or x.first_in < ${end}) and (x.refunded_at is null or x.refunded_at >= ${end}) then 1 else 0 end)`.as(
-      `d${i}`,
+  const result = new Map<string, Map<string, DayFigures>>();
+  for (const day of days) {
+    const progress = await progressReport(ctx, regionCode, day, benefitYear);
+    result.set(
+      day,
+      new Map(
+        progress.rows
+          .filter((r) => r.level === 'village')
+          .map((r) => [r.regionCode, { enrolled: r.today.enrolled, collectedFen: r.today.collectedFen }]),
+      ),
     );
-  });
-  const entries = db
-    .selectFrom('enrollments as e')
-    .where(ofCampaign)
-    .where('e.status', 'in', ['paid', 'confirmed', 'refunded'])
-    .select((eb) => [
-      'e.village_code',
-      eb
-        .selectFrom('payments as p')
-        .whereRef('p.enrollment_id', '=', 'e.id')
-        .select((s) => s.fn.min('p.paid_on').as('m'))
-        .as('first_paid_on'),
-      eb
-        .selectFrom('enrollment_events as ev')
-        .whereRef('ev.enrollment_id', '=', 'e.id')
-        .where('ev.to_status', 'in', ['paid', 'confirmed'])
-        .select((s) => s.fn.min('ev.at').as('m'))
-        .as('first_in'),
-      eb
-        .selectFrom('enrollment_events as ev')
-        .whereRef('ev.enrollment_id', '=', 'e.id')
-        .where('ev.to_status', '=', 'refunded')
-        .select((s) => s.fn.min('ev.at').as('m'))
-        .as('refunded_at'),
-    ]);
-  const enrolledRows = await db
-    .selectFrom(entries.as('x'))
-    .select(['x.village_code', ...enrolledColumns])
-    .groupBy('x.village_code')
-    .execute();
-  const amountColumns = (date: Expression<string>, fen: Expression<number>) =>
-    days.map((day, i) => sql<number>`sum(case when ${date} <= ${day} then ${fen} else 0 end)`.as(`d${i}`));
-  const paidRows = await db
-    .selectFrom('payments as p')
-    .innerJoin('enrollments as e', 'e.id', 'p.enrollment_id')
-    .where(ofCampaign)
-    .where('p.paid_on', '<=', latest)
-    .select((eb) => ['e.village_code', ...amountColumns(eb.ref('p.paid_on'), eb.ref('p.amount_fen'))])
-    .groupBy('e.village_code')
-    .execute();
-  const refundRows = await db
-    .selectFrom('refunds as r')
-    .innerJoin('enrollments as e', 'e.id', 'r.enrollment_id')
-    .where(ofCampaign)
-    .where('r.status', '=', 'paid')
-    .where('r.paid_on', '<=', latest)
-    .select((eb) => [
-      'e.village_code',
-      ...amountColumns(eb.ref('r.paid_on') as Expression<string>, eb.ref('r.amount_fen')),
-    ])
-    .groupBy('e.village_code')
-    .execute();
-  const result = new Map<string, Map<string, DayFigures>>(
-    days.map((d) => [d, new Map<string, { enrolled: number; collectedFen: number }>()]),
-  );
-  const at = (i: number, village: string) => {
-    const day = result.get(days[i] as string) as Map<string, { enrolled: number; collectedFen: number }>;
-    let f = day.get(village);
-    if (!f) {
-      f = { enrolled: 0, collectedFen: 0 };
-      day.set(village, f);
-    }
-    return f;
-  };
-  const columns = (row: object, i: number) => num((row as Record<string, unknown>)[`d${i}`]);
-  days.forEach((_, i) => {
-    for (const r of enrolledRows) at(i, r.village_code as string).enrolled += columns(r, i);
-    for (const r of paidRows) at(i, r.village_code as string).collectedFen += columns(r, i);
-    for (const r of refundRows) at(i, r.village_code as string).collectedFen -= columns(r, i);
-  });
+  }
   return result;
 }
 
@@ -384,7 +321,7 @@ export async function rankingReport(
   const stages = incentives?.stages ?? [];
   const stageDays = stages.map((s) => s.by.toString()).filter((d) => d <= asOf);
   const days = [...new Set([asOf, previousDay, ...stageDays])];
-  const figures = await figuresOn(ctx, campaign.id, prefix, days);
+  const figures = await figuresOn(ctx, regionCode, campaign.benefit_year, days);
   const today = figures.get(asOf) as Map<string, DayFigures>;
   const before = figures.get(previousDay) as Map<string, DayFigures>;
 
