@@ -11,8 +11,8 @@
  *                      己 1960 died 2023-10-01 (excluded: 已死亡)
  *   西村 340102001002: 丙 2010 student (380.00), 丁 1985 enrolled not paid (待缴费, 380.00),
  *                      庚 1975 employee insurance (excluded: 已参加职工医保)
- *   no village:        辛 1980 enrolled in 2023 (2023年参保, 380.00); 癸 1982 enrolled in 2021 only
- *                      (outside the 2 previous years: not screened)
+ *   no village:        辛 1980 on the roster, enrolled in 2023 (户籍、2023年参保, 380.00); 癸 1982 on
+ *                      the roster, enrolled in 2021 only (outside the 2 previous years): 户籍 (380.00)
  */
 import { maskIdNumber } from '@canbao/core';
 import { expect, it } from 'vitest';
@@ -131,12 +131,13 @@ describeEachEngine('report screening (未参保排查)', (engine) => {
       ['东村', '戊', '户籍', null, '', 3800, '按政策测算（2023-11-30）'],
       ['西村', '丙', '户籍', null, '学生', 38000, '按政策测算（2023-11-30）'],
       ['西村', '丁', '户籍', 'awaiting_payment', '', 38000, '参保登记'],
-      ['未落村（社区）', '辛', '2023年参保', null, '', 38000, '按政策测算（2023-11-30）'],
+      ['未落村（社区）', '癸', '户籍', null, '', 38000, '按政策测算（2023-11-30）'],
+      ['未落村（社区）', '辛', '户籍、2023年参保', null, '', 38000, '按政策测算（2023-11-30）'],
     ]);
     expect(r.villages.map((v) => [v.villageCode, v.people, v.flagged, v.dueFen])).toEqual([
       [EAST, 3, [1, 0], 79800],
       [WEST, 2, [0, 1], 76000],
-      [null, 1, [0, 0], 38000],
+      [null, 2, [0, 0], 76000],
     ]);
     expect(r.excluded.reasons).toEqual([
       { reason: '已死亡', people: 1 },
@@ -169,9 +170,9 @@ describeEachEngine('report screening (未参保排查)', (engine) => {
     expect(summary?.rows).toEqual([
       [EAST, '东村', 3, 1, 0, 798],
       [WEST, '西村', 2, 0, 1, 760],
-      [null, '未落村（社区）', 1, 0, 0, 380],
+      [null, '未落村（社区）', 2, 0, 0, 760],
     ]);
-    expect(summary?.notes?.[0]).toBe('合计 6 人，应缴 1938.00 元。');
+    expect(summary?.notes?.[0]).toBe('合计 7 人，应缴 2318.00 元。');
     expect(summary?.notes?.[1]).toBe(
       '排查范围：户籍人口及 2022、2023 年度参保人员中截至报表日期未参保（未缴费或未确认）的人员；排查期 2023-11-11 至 2023-12-31（yaohai-2024 七（三）、canbao 解读）。',
     );
@@ -192,7 +193,8 @@ describeEachEngine('report screening (未参保排查)', (engine) => {
       ['东村', '壬', '户籍', 'awaiting_payment', '', 38000],
       ['西村', '丙', '户籍', null, '学生', 38000],
       ['西村', '丁', '户籍', 'awaiting_payment', '', 38000],
-      ['未落村（社区）', '辛', '2023年参保', null, '', 38000],
+      ['未落村（社区）', '癸', '户籍', null, '', 38000],
+      ['未落村（社区）', '辛', '户籍、2023年参保', null, '', 38000],
     ]);
     // Before 壬 was enrolled (11-10) they had no enrollment yet: null state, amount from it still.
     const before = await screeningDefinition.run(w.ctx('2023-11-30'), { regionCode: C, asOf: '2023-11-01' });
@@ -230,6 +232,18 @@ describeEachEngine('report screening (未参保排查)', (engine) => {
     expect(refused.code).toBe('no_screening');
     expect(refused.message).toContain('qixian-2022 没有规定未参保排查');
   });
+
+  it('counts people registered without a village or hukou code as the county register', async () => {
+    const w = await campaignWorld(await fresh(), 'yaohai-2024', C, '2023-09-01');
+    const old = idNumber('34010219500101001');
+    const young = idNumber('34010219900505005');
+    await w.importKind('population', ['姓名,公民身份号码,户号', `老人,${old},Z1`, `青年,${young},Z2`]);
+    const report = await screeningDefinition.run(w.ctx('2023-11-20'), { regionCode: C, asOf: '2023-11-20' });
+    expect(report.data.people.map((p) => [p.name, p.villageName, p.flags])).toEqual([
+      ['老人', '未落村（社区）', ['60周岁以上']],
+      ['青年', '未落村（社区）', []],
+    ]);
+  });
 });
 
 describeEachEngine('canbao report screening --xlsx', (engine) => {
@@ -254,6 +268,7 @@ describeEachEngine('canbao report screening --xlsx', (engine) => {
       ['东村', '戊', maskIdNumber(WU), '', '38'],
       ['西村', '丙', maskIdNumber(BING), '学生', '380'],
       ['西村', '丁', maskIdNumber(DING), '', '380'],
+      ['未落村（社区）', '癸', maskIdNumber(GUI), '', '380'],
       ['未落村（社区）', '辛', maskIdNumber(XIN), '', '380'],
     ]);
     const sms = await readSheet(xlsx, '短信-东村', ['姓名', '短信内容']);

@@ -190,6 +190,9 @@ export async function screeningReport(
       eb.or([
         eb('h.village_code', 'like', `${ctx.countyCode}%`),
         eb('p.hukou_region_code', 'like', `${ctx.countyCode}%`),
+        // A person registered without a hukou code (a roster without a village column, a
+        // department list) is a local resident: the registry's reading (registry/facts.ts).
+        eb('p.hukou_region_code', 'is', null),
         eb.exists(
           eb
             .selectFrom('enrollment_history as eh')
@@ -322,7 +325,7 @@ export async function screeningReport(
       null;
     if (!inRegion(ctx, regionCode, village)) continue;
     const sources = [
-      ...(registered?.startsWith(ctx.countyCode) ? ['户籍'] : []),
+      ...(registered === null || registered.startsWith(ctx.countyCode) ? ['户籍'] : []),
       ...[...(years.get(c.id) ?? [])].sort().map((y) => `${y}年参保`),
     ];
     if (sources.length === 0) continue;
