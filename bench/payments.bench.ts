@@ -18,7 +18,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assess, idCheckCharacter } from '@canbao/core';
+import { assess } from '@canbao/core';
 import BetterSqlite3 from 'better-sqlite3';
 import { openCampaign } from '../packages/server/src/collection/campaign.ts';
 import type { CollectionContext } from '../packages/server/src/collection/context.ts';
@@ -26,6 +26,7 @@ import { storedAssessment } from '../packages/server/src/collection/enrollments.
 import { type PaymentInput, recordPayment } from '../packages/server/src/collection/payments.ts';
 import { openDatabase, SQLITE_FILE } from '../packages/server/src/db/open.ts';
 import { loadPolicy } from '../packages/server/src/policy/repository.ts';
+import { fmt, idNumberOf, log } from './common.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -44,20 +45,6 @@ const COUNTY = '341024';
 const POLICY = 'qimen-2023';
 const PAID_ON = '2022-10-10';
 
-const log = (text: string) => process.stderr.write(`${text}\n`);
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
-function idNumberOf(i: number): string {
-  // Birth dates spread over 1940–2004; the sequence part keeps numbers unique.
-  const year = 1940 + (i % 65);
-  const day = String(1 + (i % 28)).padStart(2, '0');
-  const month = String(1 + (Math.floor(i / 28) % 12)).padStart(2, '0');
-  const seq = String(Math.floor(i / 336) % 1000).padStart(3, '0');
-  const prefix = `${COUNTY}${year}${month}${day}${seq}`;
-  return prefix + idCheckCharacter(prefix);
-}
-
 /** Loads the county straight into SQLite: people and enrollments awaiting payment. */
 function loadCounty(file: string, campaignId: number): number {
   const policy = loadPolicy(POLICY);
@@ -74,13 +61,10 @@ function loadCounty(file: string, campaignId: number): number {
        benefit_end, why, policy_hash, assessed_on, assessment, version, created_at, updated_at)
      values (?, ?, ?, ?, null, null, 'awaiting_payment', 'renewal', null, 0, ?, ?, 0, 0, 0, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
   );
-  const seen = new Set<string>();
   let count = 0;
   const load = sqlite.transaction(() => {
     for (let i = 0; count < PEOPLE; i++) {
-      const doc = idNumberOf(i);
-      if (seen.has(doc)) continue;
-      seen.add(doc);
+      const doc = idNumberOf(COUNTY, i);
       const facts = {
         idNumber: doc,
         groups: [],

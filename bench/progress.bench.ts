@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assess, idCheckCharacter } from '@canbao/core';
+import { assess } from '@canbao/core';
 import BetterSqlite3 from 'better-sqlite3';
 import { openCampaign } from '../packages/server/src/collection/campaign.ts';
 import type { CollectionContext } from '../packages/server/src/collection/context.ts';
@@ -29,6 +29,7 @@ import { loadPolicy } from '../packages/server/src/policy/repository.ts';
 import { reportByName } from '../packages/server/src/reports/index.ts';
 import { progressDefinition } from '../packages/server/src/reports/progress.ts';
 import { headerLines } from '../packages/server/src/reports/report.ts';
+import { fmt, idNumberOf, log } from './common.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -48,20 +49,6 @@ const COUNTY = '341024';
 const POLICY = 'qimen-2023';
 const TODAY = '2022-11-30';
 const NOW = '2022-11-30T04:00:00.000Z';
-
-const log = (text: string) => process.stderr.write(`${text}\n`);
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
-function idNumberOf(i: number): string {
-  // Unique by construction: birth date from i's low part, sequence from its high part.
-  const year = 1940 + (i % 65);
-  const day = String(1 + (Math.floor(i / 65) % 28)).padStart(2, '0');
-  const month = String(1 + (Math.floor(i / (65 * 28)) % 12)).padStart(2, '0');
-  const seq = String(Math.floor(i / (65 * 28 * 12))).padStart(3, '0');
-  const prefix = `${COUNTY}${year}${month}${day}${seq}`;
-  return prefix + idCheckCharacter(prefix);
-}
 
 const townshipCode = (t: number) => `${COUNTY}${800 + t}`;
 const villageCode = (v: number) =>
@@ -120,7 +107,7 @@ function loadCounty(file: string, campaignId: number): number[] {
      values (?, ?, ?, ?, ?, 'bench')`,
   );
   const facts = {
-    idNumber: idNumberOf(0),
+    idNumber: idNumberOf(COUNTY, 0),
     groups: [],
     hukouLocal: true,
     inEmployeeInsurance: false,
@@ -145,7 +132,7 @@ function loadCounty(file: string, campaignId: number): number[] {
       const v = Math.floor(i / 4) % VILLAGES;
       perVillage[v] = (perVillage[v] ?? 0) + 1;
       const personId = Number(
-        person.run(COUNTY, idNumberOf(i), `居民${i}`, householdId, NOW, NOW).lastInsertRowid,
+        person.run(COUNTY, idNumberOf(COUNTY, i), `居民${i}`, householdId, NOW, NOW).lastInsertRowid,
       );
       const paid = i % 10 < 6;
       const confirmed = !paid && i % 50 === 7;

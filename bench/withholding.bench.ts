@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assess, type Fen, formatYuan, idCheckCharacter } from '@canbao/core';
+import { assess, type Fen, formatYuan } from '@canbao/core';
 import BetterSqlite3 from 'better-sqlite3';
 import { openCampaign } from '../packages/server/src/collection/campaign.ts';
 import type { CollectionContext } from '../packages/server/src/collection/context.ts';
@@ -27,6 +27,7 @@ import {
 import { openDatabase, SQLITE_FILE } from '../packages/server/src/db/open.ts';
 import { openTable } from '../packages/server/src/files/read-table.ts';
 import { loadPolicy } from '../packages/server/src/policy/repository.ts';
+import { fmt, idNumberOf, log } from './common.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -40,18 +41,6 @@ const COUNTY = '341024';
 const POLICY = 'qimen-2023';
 const TODAY = '2022-10-12';
 const DEBITED_ON = '2022-10-12';
-
-const log = (text: string) => process.stderr.write(`${text}\n`);
-const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
-
-function idNumberOf(i: number): string {
-  const year = 1940 + (i % 65);
-  const day = String(1 + (i % 28)).padStart(2, '0');
-  const month = String(1 + (Math.floor(i / 28) % 12)).padStart(2, '0');
-  const seq = String(Math.floor(i / 336) % 1000).padStart(3, '0');
-  const prefix = `${COUNTY}${year}${month}${day}${seq}`;
-  return prefix + idCheckCharacter(prefix);
-}
 
 /** People, enrollments awaiting payment with withhold = 1, and a current agreement each. */
 function loadCounty(file: string, campaignId: number, count: number): void {
@@ -75,12 +64,9 @@ function loadCounty(file: string, campaignId: number, count: number): void {
      values (?, ?, ?, ?, ?, null, '2022-09-01', null, null, 'bench', 'bench', ?)`,
   );
   const now = '2022-09-01T00:00:00.000Z';
-  const seen = new Set<string>();
   sqlite.transaction(() => {
     for (let i = 0, n = 0; n < count; i++) {
-      const doc = idNumberOf(i);
-      if (seen.has(doc)) continue;
-      seen.add(doc);
+      const doc = idNumberOf(COUNTY, i);
       const facts = {
         idNumber: doc,
         groups: [],
