@@ -1,6 +1,12 @@
 import { expect, it } from 'vitest';
 import { AlreadyPaidError, PaymentConflictError } from '../src/collection/context.ts';
-import { enroll, enrollmentHistory, getEnrollment, reassessPending } from '../src/collection/enrollments.ts';
+import {
+  enroll,
+  enrollmentHistory,
+  getEnrollment,
+  reassessPending,
+  staleAssessments,
+} from '../src/collection/enrollments.ts';
 import {
   collectorBalance,
   recordPayment,
@@ -217,6 +223,46 @@ describeEachEngine('enrollment and payment', (engine) => {
     expect(paid.lines[0]?.benefitStart).toBe('2022-03-11');
     const stored = await getEnrollment(w.handle.db, '341302', zhao.enrollment.id);
     expect(stored.why).toContain('newly-certified');
+  });
+
+  it('lists paid people whose facts changed since payment, without changing them', async () => {
+    const w = await qixian();
+    const zhao = await enroll(w.ctx('2021-10-01'), { personId: await w.personId(ZHAO), source: 'new' });
+    await recordPayment(w.ctx('2021-10-05'), {
+      channel: 'online',
+      txnId: 'WX-STALE',
+      enrollmentIds: [zhao.enrollment.id],
+      amountFen: 32000,
+      paidOn: '2021-10-05',
+    });
+    expect(await staleAssessments(w.ctx('2021-10-20'))).toEqual([]);
+    // 民政 later reports that 赵六 had been 低保 since January: at the payment date he owed 40.
+    await w.importKind(
+      'groups',
+      [
+        '姓名,公民身份号码,人员类别,认定日期',
+        `张三,${ZHANG},低保,2021-01-10`,
+        `赵六,${ZHAO},低保,2021-01-15`,
+      ],
+      {
+        department: 'civil_affairs',
+        today: '2021-10-20',
+        effectiveDate: '2021-01-15',
+      },
+    );
+    const stale = await staleAssessments(w.ctx('2021-10-20'));
+    expect(stale).toEqual([
+      {
+        enrollmentId: zhao.enrollment.id,
+        personId: zhao.enrollment.person_id,
+        stored: { pays: 32000, why: expect.any(String) },
+        now: { pays: 4000, why: expect.stringContaining('dibao'), eligible: true },
+      },
+    ]);
+    expect(await getEnrollment(w.handle.db, '341302', zhao.enrollment.id)).toMatchObject({
+      status: 'paid',
+      pays_fen: 32000,
+    });
   });
 
   it('lets exactly one of many concurrent collectors take the payment', async () => {

@@ -73,6 +73,38 @@ export async function assessPerson(
   }
 }
 
+export interface AssessRequest {
+  readonly personId: number;
+  /** The date the facts are taken at. */
+  readonly asOf: string;
+  readonly paidOn?: string | null;
+  readonly coverageYear?: number | null;
+}
+
+/**
+ * Many people assessed with their facts read by set queries (the bulk paths): each an assessment
+ * without its clause texts, or the FactsError that stopped it, in request order.
+ */
+export async function assessMany(
+  db: Db,
+  countyCode: string,
+  policy: Policy,
+  requests: readonly AssessRequest[],
+): Promise<(PersonAssessment | FactsError)[]> {
+  const facts = await personFactsBatch(db, countyCode, requests);
+  return requests.map((r, n) => {
+    const f = { ...(facts[n] as Facts) };
+    if (r.paidOn) f.paidOn = r.paidOn;
+    if (r.coverageYear) f.coverageYear = r.coverageYear;
+    try {
+      return { ...assess(policy, f, { explain: false }), facts: f };
+    } catch (error) {
+      if (error instanceof FactsError) return error;
+      throw error;
+    }
+  });
+}
+
 /** The columns an assessment fills on an enrollment. */
 export function assessmentColumns(a: PersonAssessment, assessedOn: string) {
   const direct = a.subsidies.filter((s) => s.mode === 'direct').reduce((n, s) => n + s.amount, 0);
@@ -523,26 +555,21 @@ export async function reassessPending(
     : await pendingOf(null);
   const changed: Reassessed[] = [];
   for (const part of chunks(pending, REASSESS_CHUNK)) {
-    const facts = await personFactsBatch(
+    const assessed = await assessMany(
       ctx.db,
       ctx.countyCode,
-      part.map((e) => ({ personId: e.person_id, asOf: ctx.today })),
+      policy,
+      part.map((e) => ({ personId: e.person_id, asOf: ctx.today, coverageYear: e.coverage_year })),
     );
     const updates = part.flatMap((enrollment, n) => {
-      const f = { ...(facts[n] as Facts) };
-      if (enrollment.coverage_year) f.coverageYear = enrollment.coverage_year;
-      let a: Assessment;
-      try {
-        a = assess(policy, f, { explain: false });
-      } catch (error) {
-        if (error instanceof FactsError) return []; // not enough facts now: left as it was, paid-time check decides
-        throw error;
-      }
+      const a = assessed[n] as PersonAssessment | FactsError;
+      // Not enough facts now: left as it was; the payment's own assessment decides.
+      if (a instanceof FactsError) return [];
       const same =
         a.why === enrollment.why &&
         a.pays === enrollment.pays_fen &&
         a.policy.hash === enrollment.policy_hash;
-      return same ? [] : [{ enrollment, a: { ...a, facts: f } as PersonAssessment }];
+      return same ? [] : [{ enrollment, a }];
     });
     if (updates.length === 0) continue;
     await ctx.db.transaction().execute(async (trx) => {
@@ -601,20 +628,32 @@ export async function staleAssessments(
     .where('status', 'in', ENROLLED)
     .execute();
   const stale: StaleAssessment[] = [];
-  for (const e of paid) {
-    const a = await assessPerson(ctx.db, ctx, policy, e.person_id, {
-      asOf: e.assessed_on,
-      paidOn: e.assessed_on,
-      coverageYear: e.coverage_year,
-    });
-    if (a.why !== e.why || a.pays !== e.pays_fen) {
-      stale.push({
-        enrollmentId: e.id,
+  for (const part of chunks(paid, REASSESS_CHUNK)) {
+    const assessed = await assessMany(
+      ctx.db,
+      ctx.countyCode,
+      policy,
+      part.map((e) => ({
         personId: e.person_id,
-        stored: { pays: e.pays_fen, why: e.why },
-        now: { pays: a.pays, why: a.why, eligible: a.eligible },
-      });
-    }
+        asOf: e.assessed_on,
+        paidOn: e.assessed_on,
+        coverageYear: e.coverage_year,
+      })),
+    );
+    part.forEach((e, n) => {
+      const a = assessed[n] as PersonAssessment | FactsError;
+      if (a instanceof FactsError) {
+        throw new CollectionError('facts', `人员 #${e.person_id} 的登记信息不足以测算：${a.message}`);
+      }
+      if (a.why !== e.why || a.pays !== e.pays_fen) {
+        stale.push({
+          enrollmentId: e.id,
+          personId: e.person_id,
+          stored: { pays: e.pays_fen, why: e.why },
+          now: { pays: a.pays, why: a.why, eligible: a.eligible },
+        });
+      }
+    });
   }
   return stale;
 }

@@ -13,7 +13,6 @@
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { type Fen, formatYuan, maskIdNumber, Temporal } from '@canbao/core';
-import { findCampaign } from './campaign.ts';
 import { type CollectionContext, CollectionError } from './context.ts';
 import { personByDocument } from './enrollments.ts';
 import { householdDue, type PaymentResult, recordPayment } from './payments.ts';
@@ -70,8 +69,7 @@ export async function startCheckout(
     throw notFound;
   }
   if (person.name !== input.name.trim()) throw notFound;
-  const { campaign } = await findCampaign(ctx.db, ctx.countyCode);
-  const due = await householdDue(ctx, person, campaign.benefit_year);
+  const due = await householdDue(ctx, person);
   const payable = due.members.filter((m) => m.status === 'awaiting_payment' && m.paysFen > 0);
   const body: TokenBody = {
     county: ctx.countyCode,

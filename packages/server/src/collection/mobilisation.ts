@@ -4,10 +4,10 @@
  * others go to their village to be visited. Built from the enrollments awaiting payment and from
  * certified people not yet enrolled (assessed now, so the amount shown is what they would pay).
  */
-import { groupLabel, isGroupCode } from '@canbao/core';
+import { FactsError, groupLabel, isGroupCode } from '@canbao/core';
 import { findCampaign } from './campaign.ts';
-import type { CollectionContext } from './context.ts';
-import { assessPerson } from './enrollments.ts';
+import { type CollectionContext, CollectionError } from './context.ts';
+import { assessMany, type PersonAssessment } from './enrollments.ts';
 
 export interface MobilisationRow {
   readonly villageCode: string | null;
@@ -72,6 +72,17 @@ export async function mobilisationList(
     ).map((r) => [r.code, r.name]),
   );
   const rows: MobilisationRow[] = [];
+  // Certified people not enrolled yet: what they would pay, assessed together.
+  const unenrolled = [...byPerson.values()].filter((p) => p.status === null && !p.deceased_on);
+  const assessed = await assessMany(
+    ctx.db,
+    ctx.countyCode,
+    policy,
+    unenrolled.map((p) => ({ personId: p.person_id, asOf: ctx.today })),
+  );
+  const quoteOf = new Map(
+    unenrolled.map((p, n) => [p.person_id, assessed[n] as PersonAssessment | FactsError]),
+  );
   for (const p of byPerson.values()) {
     if (p.deceased_on) continue;
     const village =
@@ -85,7 +96,10 @@ export async function mobilisationList(
     let pays: number;
     let subsidy: number;
     if (p.status === null) {
-      const a = await assessPerson(ctx.db, ctx, policy, p.person_id);
+      const a = quoteOf.get(p.person_id) as PersonAssessment | FactsError;
+      if (a instanceof FactsError) {
+        throw new CollectionError('facts', `人员 #${p.person_id} 的登记信息不足以测算：${a.message}`);
+      }
       if (!a.eligible || a.pays === 0 || a.subsidies.length === 0) continue;
       status = 'not_enrolled';
       pays = a.pays;
