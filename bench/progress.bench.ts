@@ -28,7 +28,7 @@ import { writeXlsx } from '../packages/server/src/files/write-xlsx.ts';
 import { loadPolicy } from '../packages/server/src/policy/repository.ts';
 import { reportByName } from '../packages/server/src/reports/index.ts';
 import { progressDefinition } from '../packages/server/src/reports/progress.ts';
-import { headerLines } from '../packages/server/src/reports/report.ts';
+import { reportSheets } from '../packages/server/src/reports/report.ts';
 import { fmt, idNumberOf, log } from './common.ts';
 
 const { values: options } = parseArgs({
@@ -257,15 +257,7 @@ async function main() {
     if (ranking) {
       const s = performance.now();
       const result = await ranking.run(ctx, scope);
-      await writeXlsx(
-        join(work, 'ranking.xlsx'),
-        result.tables.map((x) => ({
-          name: x.name,
-          headerLines: headerLines(result.meta, x.title),
-          columns: x.columns,
-          rows: x.notes ? [...x.rows, ...x.notes.map((n) => [n])] : x.rows,
-        })),
-      );
+      await writeXlsx(join(work, 'ranking.xlsx'), reportSheets(result));
       rankingLine = `  Ranking export (report and .xlsx): ${fmt(performance.now() - s)} ms (target ≤ 2,000 ms)`;
     }
     await handle.close();

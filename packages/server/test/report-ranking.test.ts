@@ -4,11 +4,13 @@
  * the last three, the change since the day before and each incentive stage worked out by hand
  * (the rates are fractions of the annex's targets; the order of 1/x is the order of x).
  */
+import ExcelJS from 'exceljs';
 import { expect, it } from 'vitest';
 import { enroll } from '../src/collection/enrollments.ts';
 import { recordPayment } from '../src/collection/payments.ts';
 import { payRefund, requestRefund } from '../src/collection/refunds.ts';
 import type { DatabaseHandle } from '../src/db/open.ts';
+import { displayWidth } from '../src/files/write-xlsx.ts';
 import { evaluateStage, type RankingReport, rankingDefinition, ratePercent } from '../src/reports/ranking.ts';
 import { campaignWorld, idNumber, type World } from './collection-harness.ts';
 import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
@@ -367,6 +369,7 @@ describeEachEngine('canbao report ranking --xlsx', (engine) => {
       ['', '', '合计', '63018', '19', '0.03', '15754500', '5480', '0.03', '', '', ''],
     ]);
     expect(sheet.rows[15]?.筹资排名).toContain('筹资排名：完成率按参保人数占任务人数计算');
+    await expectPrintable(xlsx, '排位通报', 15);
     const stages = await readSheet(xlsx, '分阶段奖惩', [
       '阶段',
       '村（社区）',
@@ -391,6 +394,46 @@ describeEachEngine('canbao report ranking --xlsx', (engine) => {
     ]);
   });
 });
+
+/**
+ * The sheet prints on A4, one page wide, with its title, header lines and column headers (rows 1–3)
+ * on every page, borders around the table (not the notes under it), and every column wide enough
+ * for its longest value (a CJK character counts two).
+ */
+async function expectPrintable(path: string, name: string, tableRows: number) {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.readFile(path);
+  const sheet = workbook.getWorksheet(name);
+  if (!sheet) throw new Error(`no sheet ${name}`);
+  const setup = sheet.pageSetup;
+  expect([setup.paperSize, setup.orientation, setup.fitToPage, setup.fitToWidth, setup.fitToHeight]).toEqual([
+    9,
+    'landscape',
+    true,
+    1,
+    0,
+  ]);
+  expect(setup.printTitlesRow).toBe('1:3');
+  expect(setup.margins?.left).toBe(0.4);
+  expect(sheet.headerFooter.oddFooter).toBe('第 &P 页，共 &N 页');
+  const header = sheet.getRow(3);
+  const columns = header.cellCount;
+  expect(header.getCell(1).border?.top?.style).toBe('thin');
+  expect(sheet.getRow(3 + tableRows).getCell(columns).border?.bottom?.style).toBe('thin');
+  // The first note under the table: merged across the table, no border.
+  expect(sheet.getRow(4 + tableRows).getCell(1).border?.top).toBeUndefined();
+  for (let c = 1; c <= columns; c++) {
+    const longest = Math.max(
+      ...Array.from({ length: tableRows }, (_, r) =>
+        displayWidth(String(sheet.getRow(4 + r).getCell(c).value ?? '')),
+      ),
+    );
+    expect(sheet.getColumn(c).width, `column ${c}`).toBeGreaterThanOrEqual(longest + 2);
+  }
+  // 村（社区）: the longest village name (four characters) fits; the header wraps on two lines.
+  expect(sheet.getColumn(3).width).toBe(10);
+  expect(sheet.getRow(3).height).toBe(30);
+}
 
 // Pure rules of a stage: tier boundaries compared exactly, ties at the boundary of the last three.
 it('evaluateStage: exact tier boundaries, a tie for last named together, fines by 倒数名次', () => {

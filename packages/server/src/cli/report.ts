@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { CellValue } from '../files/write-xlsx.ts';
 import { writeXlsx } from '../files/write-xlsx.ts';
 import { REPORTS, reportByName } from '../reports/index.ts';
-import { headerLines, type ReportResult } from '../reports/report.ts';
+import { headerLines, type ReportResult, reportSheets } from '../reports/report.ts';
 import { type CampaignOptions, campaignOptions, dateOf, idOf, withCollection } from './collection-context.ts';
 import { displayWidth, InputError, writeJson, writeLines } from './io.ts';
 
@@ -74,15 +74,7 @@ export function registerReport(program: Command): void {
         ...(options.year ? { benefitYear: idOf(options.year, '--year') } : {}),
       });
       if (options.xlsx) {
-        await writeXlsx(
-          options.xlsx,
-          result.tables.map((t) => ({
-            name: t.name,
-            headerLines: headerLines(result.meta, t.title),
-            columns: t.columns,
-            rows: t.notes ? [...t.rows, ...t.notes.map((n) => [n])] : t.rows,
-          })),
-        );
+        await writeXlsx(options.xlsx, reportSheets(result));
       }
       if (options.json) {
         writeJson({ meta: result.meta, data: result.data });

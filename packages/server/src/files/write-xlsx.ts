@@ -32,6 +32,47 @@ export interface SheetSpec {
   readonly headerLines?: readonly string[];
   readonly columns: readonly ColumnSpec[];
   readonly rows: AsyncIterable<readonly CellValue[]> | Iterable<readonly CellValue[]>;
+  /** Lines under the table (totals, notes), one merged row each, outside the table's borders. */
+  readonly footerLines?: readonly string[];
+  /** Set for a sheet people print (a bulletin): page setup, borders, header rows on every page. */
+  readonly print?: PrintSpec;
+}
+
+/**
+ * How a sheet prints: A4, one page wide (as many pages tall as needed), the title and column header
+ * rows repeated on every page, thin borders around the table, page numbers in the footer.
+ */
+export interface PrintSpec {
+  /** Default: landscape when the columns are wider than a portrait A4 page holds at full size. */
+  readonly orientation?: 'portrait' | 'landscape';
+}
+
+/** Excel's paper size code for A4. */
+const A4 = 9;
+/** Column width (characters) a portrait A4 page holds at 100% within the margins below. */
+const PORTRAIT_WIDTH = 90;
+/** Inches, as Excel keeps them: narrow enough for a wide table, room for the page number. */
+const PRINT_MARGINS = { left: 0.4, right: 0.4, top: 0.6, bottom: 0.6, header: 0.3, footer: 0.3 };
+const THIN = { style: 'thin' } as const;
+const BORDER = { top: THIN, left: THIN, bottom: THIN, right: THIN };
+
+/** The worksheet options that make a sheet print well (see PrintSpec). */
+function printOptions(print: PrintSpec, widths: readonly number[], headerRowNumber: number) {
+  const total = widths.reduce((a, b) => a + b, 0);
+  return {
+    pageSetup: {
+      paperSize: A4,
+      orientation: print.orientation ?? (total > PORTRAIT_WIDTH ? 'landscape' : 'portrait'),
+      fitToPage: true,
+      fitToWidth: 1,
+      // 0: as many pages tall as the rows need.
+      fitToHeight: 0,
+      horizontalCentered: true,
+      margins: PRINT_MARGINS,
+      printTitlesRow: `1:${headerRowNumber}`,
+    },
+    headerFooter: { oddFooter: '第 &P 页，共 &N 页' },
+  } as const;
 }
 
 type Target = string | NodeJS.WritableStream;
@@ -117,7 +158,16 @@ function sheetName(wanted: string, used: Set<string>): string {
   return name;
 }
 
-function displayWidth(text: string): number {
+/** Points per line of 11-point text. */
+const LINE_HEIGHT = 15;
+
+/** The lines the longest of the texts takes, wrapped in its column's width (characters). */
+function linesOf(texts: readonly string[], widths: readonly number[]): number {
+  return Math.max(1, ...texts.map((t, i) => Math.ceil(displayWidth(t) / Math.max(1, (widths[i] ?? 10) - 1))));
+}
+
+/** Width of text in columns: CJK characters take two. */
+export function displayWidth(text: string): number {
   let width = 0;
   for (const ch of text) width += (ch.codePointAt(0) ?? 0) > 0x2e80 ? 2 : 1;
   return width;
@@ -132,11 +182,14 @@ async function writeSheet(
   const headerLines = sheet.headerLines ?? [];
   const headerRowNumber = headerLines.length + 1;
   const columnCount = Math.max(sheet.columns.length, 1);
+  const widths = sheet.columns.map((column) => column.width ?? Math.max(10, displayWidth(column.header) + 2));
   const worksheet = workbook.addWorksheet(name, {
     views: [{ state: 'frozen', xSplit: 0, ySplit: headerRowNumber }],
+    ...(sheet.print ? printOptions(sheet.print, widths, headerRowNumber) : {}),
   });
-  worksheet.columns = sheet.columns.map((column) => ({
-    width: column.width ?? Math.max(10, displayWidth(column.header) + 2),
+  const border = sheet.print ? BORDER : undefined;
+  worksheet.columns = sheet.columns.map((column, i) => ({
+    width: widths[i],
     ...(column.text === false ? {} : { style: { numFmt: '@' } }),
   }));
 
@@ -156,7 +209,17 @@ async function writeSheet(
     cell.font = { bold: true };
     cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE7E6E6' } };
     cell.alignment = { vertical: 'middle', horizontal: 'center', wrapText: true };
+    if (border) cell.border = border;
   });
+  // A header wrapped onto more lines than its column holds in one gets the height to show them
+  // (a printed page is not autofitted).
+  if (sheet.print)
+    header.height =
+      LINE_HEIGHT *
+      linesOf(
+        sheet.columns.map((c) => c.header),
+        widths,
+      );
   header.commit();
 
   let rowNumber = headerRowNumber;
@@ -164,6 +227,7 @@ async function writeSheet(
   for await (const values of sheet.rows) {
     rowNumber++;
     const row = worksheet.getRow(rowNumber);
+    if (border) for (let i = 1; i <= columnCount; i++) row.getCell(i).border = border;
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       if (value === null || value === undefined) continue;
@@ -179,6 +243,17 @@ async function writeSheet(
       await Promise.race([new Promise((resolve) => setImmediate(resolve)), output.failed]);
       await drained(worksheet, output);
     }
+  }
+  const tableWidth = widths.reduce((a, b) => a + b, 0);
+  for (const text of sheet.footerLines ?? []) {
+    rowNumber++;
+    const row = worksheet.getRow(rowNumber);
+    const cell = row.getCell(1);
+    cell.value = text;
+    cell.alignment = { vertical: 'top', wrapText: true };
+    row.height = LINE_HEIGHT * linesOf([text], [tableWidth]);
+    if (columnCount > 1) worksheet.mergeCells(rowNumber, 1, rowNumber, columnCount);
+    row.commit();
   }
   worksheet.commit();
   return count;

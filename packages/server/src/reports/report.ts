@@ -10,7 +10,7 @@
 import type { Policy } from '@canbao/core';
 import type { CollectionContext } from '../collection/context.ts';
 import type { Campaign } from '../db/schema.ts';
-import type { CellValue, ColumnSpec } from '../files/write-xlsx.ts';
+import { type CellValue, type ColumnSpec, displayWidth, type SheetSpec } from '../files/write-xlsx.ts';
 
 export interface ReportScope {
   /** The region the report is for: the county, a township or a village (6-, 9- or 12-digit code). */
@@ -62,4 +62,41 @@ export function headerLines(meta: ReportMeta, title: string): string[] {
     `${meta.regionName}（${meta.regionCode}）${title}`,
     `数据截至 ${meta.asOf}；${meta.campaign.benefit_year} 年度；政策 ${meta.policy.title}（${meta.policy.id}，${meta.campaign.policy_hash.slice(0, 12)}）`,
   ];
+}
+
+/** Columns no wider than this (characters): longer text wraps. */
+const MAX_WIDTH = 40;
+
+/**
+ * A column wide enough for its longest value on one line and its header on at most two (headers
+ * wrap; values do not), so Chinese names and amounts print whole.
+ */
+function fittedWidth(column: ColumnSpec, values: readonly CellValue[]): number {
+  const longest = Math.max(0, ...values.map((v) => (v === null ? 0 : displayWidth(String(v)))));
+  const header = Math.ceil(displayWidth(column.header) / 2);
+  const width = Math.min(MAX_WIDTH, Math.max(6, longest + 2, header + 2));
+  // exceljs leaves out a width of 9 (its default) and Excel then uses its own, 8.43.
+  return width === 9 ? 10 : width;
+}
+
+/**
+ * A report's tables as the sheets of its .xlsx: the region, date and policy above each table, the
+ * notes under it, columns fitted to their contents, set up to print (A4, one page wide, header
+ * rows repeated on every page, borders).
+ */
+export function reportSheets(result: ReportResult): SheetSpec[] {
+  return result.tables.map((t) => ({
+    name: t.name,
+    headerLines: headerLines(result.meta, t.title),
+    columns: t.columns.map((c, i) => ({
+      ...c,
+      width: fittedWidth(
+        c,
+        t.rows.map((r) => r[i] ?? null),
+      ),
+    })),
+    rows: t.rows,
+    ...(t.notes ? { footerLines: t.notes } : {}),
+    print: {},
+  }));
 }
