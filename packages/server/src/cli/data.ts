@@ -6,8 +6,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { DEPARTMENTS, departmentFromLabel, groupLabel, parseDate } from '@canbao/core';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { campaignCounties } from '../collection/campaign.ts';
-import { reassessPending } from '../collection/enrollments.ts';
+import { reassessAfterGroupImport } from '../collection/group-changes.ts';
 import { migrateToLatest, migrationStatus } from '../db/migrate.ts';
 import { type DatabaseHandle, openDatabase } from '../db/open.ts';
 import { writeErrorReport } from '../files/error-report.ts';
@@ -16,7 +15,6 @@ import { exportRegistry, exportVillageRoster } from '../registry/exports.ts';
 import { type ImportResult, importFile } from '../registry/import.ts';
 import type { GroupChange } from '../registry/kinds/groups.ts';
 import { IMPORT_KINDS } from '../registry/kinds/index.ts';
-import { chunks } from '../registry/people.ts';
 import { writeTemplate } from '../registry/templates.ts';
 import { actorOf } from './collection-context.ts';
 import { InputError, writeJson, writeLines } from './io.ts';
@@ -128,33 +126,17 @@ async function writeChanges(
   ]);
 }
 
-/**
- * After a department list changed people's groups during a campaign, those of them not yet paid
- * are reassessed at once (what collectors and residents see is the new amount). Null when there is
- * nothing to do: no changes, or no campaign for the county.
- */
-async function reassessChanged(
+/** Reassesses the unpaid people a department list changed (see collection/group-changes.ts). */
+function reassessChanged(
   handle: DatabaseHandle,
   countyCode: string,
   result: ImportResult,
   today: string,
 ): Promise<number | null> {
-  const changes = (result.changes ?? []) as readonly GroupChange[];
-  if (result.status !== 'completed' || changes.length === 0) return null;
-  if (!(await campaignCounties(handle.db)).includes(countyCode)) return null;
-  const docs = [...new Set(changes.map((c) => c.docNumber))];
-  const ids: number[] = [];
-  for (const part of chunks(docs)) {
-    const rows = await handle.db
-      .selectFrom('people')
-      .select('id')
-      .where('county_code', '=', countyCode)
-      .where('doc_number', 'in', part)
-      .execute();
-    for (const r of rows) ids.push(r.id);
-  }
-  const ctx = { db: handle.db, countyCode, actor: actorOf({}), today, now: nowInstant() };
-  return (await reassessPending(ctx, { personIds: ids })).length;
+  return reassessAfterGroupImport(
+    { db: handle.db, countyCode, actor: actorOf({}), today, now: nowInstant() },
+    result,
+  );
 }
 
 export function registerData(program: Command): void {

@@ -463,6 +463,92 @@ export interface ReimbursementItemsTable {
   amount_fen: number;
 }
 
+/** A person who signs in: a role and the region everything they see is limited to. */
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  display_name: string;
+  /** scrypt, self-describing: `scrypt$N$r$p$salt$hash` (base64). */
+  password_hash: string;
+  role: string;
+  department: string | null;
+  region_code: string;
+  county_code: string;
+  failed_logins: Generated<number>;
+  locked_until: string | null;
+  disabled: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip: string | null;
+}
+
+/** Append-only: who did what, when, to which object, with the object before and after (JSON). */
+export interface AuditLogTable {
+  id: Generated<number>;
+  county_code: string;
+  at: string;
+  user_id: number | null;
+  actor: string;
+  role: string;
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  region_code: string | null;
+  before_json: string | null;
+  after_json: string | null;
+  ip: string | null;
+}
+
+export interface HouseholdVerificationsTable {
+  id: Generated<number>;
+  county_code: string;
+  household_id: number;
+  village_code: string | null;
+  benefit_year: number;
+  decision: 'enroll' | 'decline';
+  withhold: number;
+  /** JSON: the member person ids the decision covers. */
+  members_json: string;
+  note: string | null;
+  visited_on: string;
+  recorded_by: string;
+  created_at: string;
+}
+
+export interface AppSettingsTable {
+  key: string;
+  value: string;
+}
+
+/** Which event, payment and e-certificate activation the progress summary reflects (0005). */
+export interface ProgressCheckpointsTable {
+  county_code: string;
+  benefit_year: number;
+  event_id: number;
+  payment_id: number;
+  ecert_id: number;
+  written_at: string;
+}
+
+/** A progress measure's change in a village on a day (0005): counts are sums of changes. */
+export interface ProgressDayChangesTable {
+  county_code: string;
+  benefit_year: number;
+  village_code: string;
+  measure: string;
+  day: string;
+  amount: number;
+}
+
 export interface Database {
   regions: RegionsTable;
   people: PeopleTable;
@@ -489,6 +575,13 @@ export interface Database {
   refunds: RefundsTable;
   reimbursement_batches: ReimbursementBatchesTable;
   reimbursement_items: ReimbursementItemsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  audit_log: AuditLogTable;
+  app_settings: AppSettingsTable;
+  household_verifications: HouseholdVerificationsTable;
+  progress_checkpoints: ProgressCheckpointsTable;
+  progress_day_changes: ProgressDayChangesTable;
 }
 
 export type Person = Selectable<PeopleTable>;
@@ -500,3 +593,5 @@ export type PersonGroup = Selectable<PersonGroupsTable>;
 export type ImportRecord = Selectable<ImportsTable>;
 export type Campaign = Selectable<CampaignsTable>;
 export type Enrollment = Selectable<EnrollmentsTable>;
+export type User = Selectable<UsersTable>;
+export type AuditEntry = Selectable<AuditLogTable>;
