@@ -16,12 +16,14 @@ import { RegionNotFoundError } from '../registry/regions.ts';
 import { registerBooks } from './books.ts';
 import { registerCollection } from './collection.ts';
 import { registerData } from './data.ts';
+import { registerDemo } from './demo.ts';
 import { displayWidth, EXIT_BAD_INPUT, EXIT_OK, EXIT_UNEXPECTED, InputError } from './io.ts';
 import { registerPolicy } from './policy.ts';
 import { registerQuote } from './quote.ts';
 import { registerRefund } from './refund.ts';
 import { registerReimburse } from './reimburse.ts';
 import { registerReport } from './report.ts';
+import { registerServe } from './serve.ts';
 import { registerWithholding } from './withholding.ts';
 
 const HELP_TITLES: Readonly<Record<string, string>> = {
@@ -99,6 +101,8 @@ export function buildProgram(): Command {
   registerBooks(program);
   registerWithholding(program);
   registerReport(program);
+  registerServe(program);
+  registerDemo(program);
   program.addHelpText(
     'after',
     '\n示例：\n' +

@@ -1,0 +1,319 @@
+/**
+ * The API as its users work it: signing in (lockout, CSRF, sign-out), a village clerk's cash payment
+ * for a household with its receipt and audit row, the change rolled back when its audit row cannot
+ * be written, a resident paying online through the gateway simulator, a department uploading its
+ * list, identity numbers masked except the audited reveal.
+ */
+
+import { sql } from 'kysely';
+import { afterEach, expect, it } from 'vitest';
+import { MAX_FAILED_LOGINS } from '../src/access/users.ts';
+import { csvFile } from './collection-harness.ts';
+import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
+import { PEOPLE, TODAY, VILLAGE_1, type WebWorld, webWorld } from './http-harness.ts';
+
+describeEachEngine('web API flows', (engine) => {
+  const fresh = useFreshDatabases(engine);
+  let web: WebWorld | null = null;
+  afterEach(async () => {
+    await web?.close();
+    web = null;
+  });
+  const open = async () => {
+    web = await webWorld(await fresh());
+    return web;
+  };
+
+  it('signs in, refuses writes without the CSRF token, locks after repeated failures, signs out', async () => {
+    const w = await open();
+    const anonymous = await w.call(null, 'GET', '/api/people');
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json().message).toBe('请先登录');
+
+    const session = await w.login('village1');
+    const me = await w.call(session, 'GET', '/api/session');
+    expect(me.json().user).toMatchObject({
+      username: 'village1',
+      regionCode: VILLAGE_1,
+      regionName: '蕲县村',
+    });
+    expect(me.json().today).toBe(TODAY);
+    const person = await w.personId(PEOPLE.zhang);
+    const noToken = await w.app.inject({
+      method: 'POST',
+      url: `/api/people/${person}/reveal`,
+      headers: { cookie: `canbao_sid=${session.cookie}` },
+    });
+    expect(noToken.statusCode).toBe(403);
+    expect(noToken.json().code).toBe('csrf');
+
+    for (let i = 1; i < MAX_FAILED_LOGINS; i++) {
+      const bad = await w.call(null, 'POST', '/api/session', {
+        username: 'village2',
+        password: 'wrong-password',
+      });
+      expect(bad.statusCode).toBe(401);
+      expect(bad.json().message).toContain(`还可尝试 ${MAX_FAILED_LOGINS - i} 次`);
+    }
+    const locked = await w.call(null, 'POST', '/api/session', {
+      username: 'village2',
+      password: 'wrong-password',
+    });
+    expect(locked.statusCode).toBe(423);
+    // Locked: even the right password is refused until the lock ends.
+    const stillLocked = await w.call(null, 'POST', '/api/session', {
+      username: 'village2',
+      password: 'test-password-1',
+    });
+    expect(stillLocked.statusCode).toBe(423);
+    const unknown = await w.call(null, 'POST', '/api/session', { username: 'nobody', password: 'x' });
+    expect(unknown.json().message).toBe('用户名或密码错误');
+
+    expect((await w.call(session, 'DELETE', '/api/session')).statusCode).toBe(204);
+    expect((await w.call(session, 'GET', '/api/session')).statusCode).toBe(401);
+  });
+
+  it('ends a session after 30 idle minutes, and after 12 hours whatever the activity', async () => {
+    const w = await open();
+    await w.close();
+    let nowMs = Date.parse(`${TODAY}T01:00:00.000Z`);
+    web = await webWorld(await fresh(), {
+      clock: { today: () => TODAY, now: () => new Date(nowMs).toISOString() },
+    });
+    const minutes = (n: number) => {
+      nowMs += n * 60_000;
+    };
+    const idle = await web.login('bureau');
+    minutes(29);
+    expect((await web.call(idle, 'GET', '/api/session')).statusCode).toBe(200);
+    minutes(31);
+    expect((await web.call(idle, 'GET', '/api/session')).statusCode).toBe(401);
+
+    const busy = await web.login('bureau');
+    // A request every 20 minutes for 11 h 40 min keeps it alive; at 12 hours it ends anyway.
+    for (let n = 0; n < 35; n++) {
+      minutes(20);
+      expect((await web.call(busy, 'GET', '/api/session')).statusCode).toBe(200);
+    }
+    minutes(20);
+    expect((await web.call(busy, 'GET', '/api/session')).statusCode).toBe(401);
+  });
+
+  it('records a household cash payment with receipt and audit row; the same receipt again is a replay', async () => {
+    const w = await open();
+    const clerk = await w.login('village1');
+    const household = await w.householdId('Q1');
+    const due = (await w.call(clerk, 'GET', `/api/households/${household}/due`)).json();
+    expect(due.householdNumber).toBe('Q1');
+    expect(due.members.map((m: { name: string }) => m.name)).toEqual(['张三', '李四']);
+    // 320 yuan each under qixian-2022 (no group yet).
+    expect(due.totalDueFen).toBe(64_000);
+    expect(due.members[0].idNumberMasked).toMatch(/^341302\*{8}\d{3}[\dX]$/);
+    const ids = due.members.map((m: { enrollmentId: number }) => m.enrollmentId);
+
+    // 整户缴费: one member alone is refused by the policy.
+    const partial = await w.call(clerk, 'POST', `/api/households/${household}/cash-payments`, {
+      enrollmentIds: [ids[0]],
+      amountFen: 32_000,
+      receiptNo: 'R-0001',
+    });
+    expect(partial.statusCode).toBe(422);
+    expect(partial.json().message).toContain('整户');
+
+    const paid = await w.call(clerk, 'POST', `/api/households/${household}/cash-payments`, {
+      enrollmentIds: ids,
+      amountFen: 64_000,
+      receiptNo: 'R-0002',
+    });
+    expect(paid.statusCode).toBe(200);
+    expect(paid.json()).toMatchObject({ amountFen: 64_000, replayed: false });
+    expect(paid.json().lines[0].benefitStart).toBe('2022-01-01');
+    const again = await w.call(clerk, 'POST', `/api/households/${household}/cash-payments`, {
+      enrollmentIds: ids,
+      amountFen: 64_000,
+      receiptNo: 'R-0002',
+    });
+    expect(again.json()).toMatchObject({ orderId: paid.json().orderId, replayed: true });
+
+    const receipt = (await w.call(clerk, 'GET', `/api/receipts/${paid.json().orderId}`)).json();
+    expect(receipt).toMatchObject({
+      receiptNo: 'R-0002',
+      collector: 'village1',
+      paidOn: TODAY,
+      villageName: '蕲县村',
+      householdNumber: 'Q1',
+      amountFen: 64_000,
+      amountInWords: '陆佰肆拾元整',
+    });
+    // The other village's clerk cannot read this receipt.
+    const other = await w.login('village2');
+    expect((await w.call(other, 'GET', `/api/receipts/${paid.json().orderId}`)).statusCode).toBe(404);
+
+    const audit = await w.world.handle.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', 'in', ['cash_payment', 'cash_payment_replayed'])
+      .orderBy('id')
+      .execute();
+    expect(audit.map((a) => [a.actor, a.action, a.region_code])).toEqual([
+      ['village1', 'cash_payment', VILLAGE_1],
+      ['village1', 'cash_payment_replayed', VILLAGE_1],
+    ]);
+    const status = await w.world.handle.db
+      .selectFrom('enrollments')
+      .select('status')
+      .where('id', 'in', ids)
+      .execute();
+    expect(status.map((s) => s.status)).toEqual(['paid', 'paid']);
+  });
+
+  it('rolls the payment back when its audit row cannot be written', async () => {
+    const w = await open();
+    const db = w.world.handle.db;
+    // Make every audit insert fail: the change must fail with it.
+    if (w.config.dialect === 'sqlite') {
+      await sql`create trigger audit_broken before insert on audit_log begin select raise(abort, 'audit down'); end`.execute(
+        db,
+      );
+    } else {
+      await sql`create function audit_broken() returns trigger language plpgsql as $$ begin raise exception 'audit down'; end $$`.execute(
+        db,
+      );
+      await sql`create trigger audit_broken before insert on audit_log for each row execute function audit_broken()`.execute(
+        db,
+      );
+    }
+    const clerk = await w.login('village1').catch(() => null);
+    // Sign-in writes an audit row too, so it fails as well; use a session made without it.
+    expect(clerk).toBeNull();
+    const user = await db
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', 'village1')
+      .executeTakeFirstOrThrow();
+    const { openSession } = await import('../src/access/sessions.ts');
+    const opened = await openSession(db, user, new Date().toISOString(), null);
+    const session = { cookie: opened.token, csrf: opened.csrfToken };
+    const household = await w.householdId('Q2');
+    const due = (await w.call(session, 'GET', `/api/households/${household}/due`)).json();
+    const response = await w.call(session, 'POST', `/api/households/${household}/cash-payments`, {
+      enrollmentIds: due.members.map((m: { enrollmentId: number }) => m.enrollmentId),
+      amountFen: due.totalDueFen,
+      receiptNo: 'R-9',
+    });
+    expect(response.statusCode).toBe(500);
+    const orders = await db.selectFrom('payment_orders').select('id').execute();
+    expect(orders).toEqual([]);
+    const journal = await db.selectFrom('journal_transfers').select('id').execute();
+    expect(journal).toEqual([]);
+  });
+
+  it('lets a resident look up and pay online through the gateway simulator; a replayed callback pays once', async () => {
+    const w = await open();
+    const wrongName = await w.call(null, 'POST', '/api/resident/lookup', {
+      name: '赵七',
+      idNumber: PEOPLE.zhao,
+    });
+    expect(wrongName.statusCode).toBe(404);
+    const found = await w.call(null, 'POST', '/api/resident/lookup', { name: '赵六', idNumber: PEOPLE.zhao });
+    expect(found.json()).toMatchObject({
+      statusLabel: '待缴费',
+      paysFen: 32_000,
+      totalDueFen: 32_000,
+      canPay: true,
+    });
+    expect(found.body).not.toContain(PEOPLE.zhao);
+    const checkout = (
+      await w.call(null, 'POST', '/api/resident/checkout', { name: '赵六', idNumber: PEOPLE.zhao })
+    ).json();
+    expect(checkout.amountFen).toBe(32_000);
+    const paid = await w.call(null, 'POST', '/api/gateway/simulator/pay', {
+      checkoutId: checkout.checkoutId,
+    });
+    expect(paid.statusCode).toBe(200);
+    expect(paid.json().lines[0]).toMatchObject({
+      name: '赵六',
+      amountFen: 32_000,
+      benefitStart: '2022-01-01',
+    });
+    const after = (
+      await w.call(null, 'POST', '/api/resident/lookup', { name: '赵六', idNumber: PEOPLE.zhao })
+    ).json();
+    expect(after).toMatchObject({ status: 'paid', canPay: false, benefitStart: '2022-01-01' });
+
+    // The gateway posting the same callback twice: recorded once.
+    const { GatewaySimulator } = await import('../src/collection/gateway.ts');
+    const w2checkout = (
+      await w.call(null, 'POST', '/api/resident/checkout', { name: '王五', idNumber: PEOPLE.wang })
+    ).json();
+    const callback = new GatewaySimulator({ merchantKey: 'test-gateway-key' }).pay(
+      { token: w2checkout.checkoutId, amountFen: w2checkout.amountFen },
+      `${TODAY}T04:00:00.000Z`,
+    );
+    const first = await w.call(null, 'POST', '/api/gateway/callback', callback);
+    const second = await w.call(null, 'POST', '/api/gateway/callback', callback);
+    expect(first.json().replayed).toBe(false);
+    expect(second.json()).toMatchObject({ replayed: true, orderId: first.json().orderId });
+    const forged = await w.call(null, 'POST', '/api/gateway/callback', { ...callback, amountFen: 1 });
+    expect(forged.statusCode).toBe(422);
+  });
+
+  it('takes a 民政 低保 list upload: the subsidy shows and the amount due is reassessed; other departments refused', async () => {
+    const w = await open();
+    const minzheng = await w.login('minzheng');
+    const file = csvFile(['姓名,公民身份号码,人员类别,认定日期', `张三,${PEOPLE.zhang},低保,2020-03-01`]);
+    const form = new FormData();
+    form.append('effective', '2021-10-01');
+    form.append(
+      'file',
+      new Blob([await import('node:fs').then((fs) => fs.readFileSync(file))]),
+      '低保名单.csv',
+    );
+    const upload = async (body: FormData) => {
+      const request = new Request('http://x/', { method: 'POST', body });
+      return w.app.inject({
+        method: 'POST',
+        url: '/api/imports/groups',
+        payload: Buffer.from(await request.arrayBuffer()),
+        headers: {
+          'content-type': request.headers.get('content-type') as string,
+          cookie: `canbao_sid=${minzheng.cookie}`,
+          'x-csrf-token': minzheng.csrf,
+        },
+      });
+    };
+    const response = await upload(form);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ status: 'completed', rowsWritten: 1, reassessed: 1 });
+
+    const bureau = await w.login('bureau');
+    const person = await w.personId(PEOPLE.zhang);
+    const detail = (await w.call(bureau, 'GET', `/api/people/${person}`)).json();
+    expect(detail.groups.map((g: { code: string }) => g.code)).toEqual(['dibao']);
+    // 低保 in qixian-2022: the medical assistance fund pays part; the person pays less than 320.
+    expect(detail.enrollments[0].paysFen).toBeLessThan(32_000);
+    expect(detail.enrollments[0].subsidyFen + detail.enrollments[0].paysFen).toBe(32_000);
+    expect(detail.person.idNumberMasked).not.toBe(PEOPLE.zhang);
+
+    const wrongDepartment = new FormData();
+    wrongDepartment.append('department', '乡村振兴');
+    wrongDepartment.append('file', new Blob(['姓名,公民身份号码,人员类别\n']), 'x.csv');
+    expect((await upload(wrongDepartment)).statusCode).toBe(403);
+
+    // The audited reveal gives the full number and leaves a row.
+    const reveal = await w.call(bureau, 'POST', `/api/people/${person}/reveal`);
+    expect(reveal.json().idNumber).toBe(PEOPLE.zhang);
+    const rows = await w.world.handle.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'reveal_id_number')
+      .execute();
+    expect(rows).toHaveLength(1);
+    // No full identity number is ever stored in the audit log.
+    const all = await w.world.handle.db
+      .selectFrom('audit_log')
+      .select(['before_json', 'after_json'])
+      .execute();
+    expect(JSON.stringify(all)).not.toContain(PEOPLE.zhang);
+  });
+});
