@@ -158,6 +158,38 @@ describeEachEngine('demo county', (engine) => {
     expect(students.length).toBeGreaterThan(0);
   });
 
+  it('brings 民政’s monthly update: newly certified 低保 added from its date and reassessed before paying', async () => {
+    const lists = await handle.db
+      .selectFrom('imports')
+      .select(['effective_date', 'summary', 'file_name'])
+      .where('kind', '=', 'groups')
+      .where('department', '=', 'civil_affairs')
+      .orderBy('id')
+      .execute();
+    expect(lists.map((l) => l.effective_date)).toEqual(['2021-09-01', '2021-10-15']);
+    const added = JSON.parse(lists[1]?.summary ?? '{}') as Record<string, number>;
+    const first = JSON.parse(lists[0]?.summary ?? '{}') as Record<string, number>;
+    expect(added.added).toBeGreaterThan(0);
+    expect(added).toMatchObject({ removed: 0, unchanged: first.added });
+    const later = await handle.db
+      .selectFrom('person_groups')
+      .innerJoin('enrollments', 'enrollments.person_id', 'person_groups.person_id')
+      .select([
+        'person_groups.certified_on',
+        'enrollments.status',
+        'enrollments.pays_fen',
+        'enrollments.paid_fen',
+      ])
+      .where('person_groups.valid_from', '=', '2021-10-15')
+      .execute();
+    expect(later).toHaveLength(added.added as number);
+    for (const e of later) {
+      expect(e.certified_on).toBe('2021-10-10');
+      expect(e.pays_fen).toBe(4000); // 低保: pays 40 (四（二）2)
+      expect([0, 4000]).toContain(e.paid_fen);
+    }
+  });
+
   it('opens the qixian-2022 campaign and is recognised as the demo; a second load is refused', async () => {
     const { campaign, policy } = await findCampaign(handle.db, DEMO_COUNTY);
     expect(policy.id).toBe('qixian-2022');
@@ -291,6 +323,33 @@ describe('demo people', () => {
     expect(b[0]?.households[0]?.members[0]?.idNumber).not.toBe(a[0]?.households[0]?.members[0]?.idNumber);
     // Villages sized in proportion to their task table rows.
     expect(a.map((v) => v.people)).toEqual([312, 188]);
+  });
+
+  it('certifies a household in each village for the monthly update, unpaid until then', () => {
+    const villages = generateCounty({ ...options, monthlyUpdate: '2021-10-15' });
+    const later = villages.flatMap((v) =>
+      v.households.filter((h) => h.members.some((m) => m.groups.some((g) => g.listedOn !== null))),
+    );
+    expect(later).toHaveLength(2);
+    for (const h of later) {
+      expect(h.payOn === null || h.payOn > '2021-10-15').toBe(true);
+      for (const m of h.members) {
+        expect(m.groups).toEqual([
+          {
+            label: '低保对象',
+            code: 'dibao',
+            department: 'civil_affairs',
+            certifiedOn: '2021-10-10',
+            listedOn: '2021-10-15',
+          },
+        ]);
+      }
+    }
+    // Not when today is before the update.
+    const early = generateCounty({ ...options, monthlyUpdate: '2021-10-15', today: '2021-10-14' });
+    expect(
+      early.flatMap((v) => v.households).some((h) => h.members.some((m) => m.groups.some((g) => g.listedOn))),
+    ).toBe(false);
   });
 
   it('pays only inside the period and not after today', () => {

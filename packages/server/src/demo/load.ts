@@ -8,6 +8,8 @@
  * - the village rosters, department lists, student roster, employee-insurance list and last year's
  *   enrollment roster go through the import pipeline as .csv files, as departments upload them;
  * - the bureau opens the campaign, renews last year's enrollees and enrolls the subsidised;
+ * - in mid-October 民政's monthly update adds a few newly certified 低保 households (the list's
+ *   diff), and the bureau reassesses them before they pay;
  * - day by day, households pay as a whole (the policy's 整户 rule) in cash to their village's
  *   collector (receipt numbers, remitted every few days), online, by POS or at a bank counter,
  *   each day's payments recorded with that day as "today"; people not enrolled last year enroll
@@ -22,11 +24,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DepartmentCode, parseDate, Temporal } from '@canbao/core';
+import { DEPARTMENTS, type DepartmentCode, parseDate, Temporal } from '@canbao/core';
 import type { Kysely } from 'kysely';
-import { openCampaign } from '../collection/campaign.ts';
+import { findCampaign, openCampaign } from '../collection/campaign.ts';
 import { type CollectionContext, CollectionError } from '../collection/context.ts';
-import { ENROLLED, enroll, enrollSubsidised, renewEnrollments } from '../collection/enrollments.ts';
+import {
+  ENROLLED,
+  enrollIn,
+  enrollSubsidised,
+  reassessPending,
+  renewEnrollments,
+} from '../collection/enrollments.ts';
 import {
   collectorBalance,
   type PaymentInput,
@@ -41,6 +49,7 @@ import { importFile } from '../registry/import.ts';
 import { IMPORT_KINDS } from '../registry/kinds/index.ts';
 import { chunks } from '../registry/people.ts';
 import {
+  type DemoGroup,
   type DemoHousehold,
   type DemoPerson,
   type DemoVillage,
@@ -172,6 +181,8 @@ export async function loadDemoCounty(
       `数据库中没有 ${policy.id} 的任务分解表（task_targets），请先运行 canbao db migrate`,
     );
   }
+  // 民政's monthly update comes in mid-October (six weeks and two days into the period).
+  const monthlyUpdate = plusDays(start, 44);
   const villages = generateCounty({
     seed,
     people: size,
@@ -181,6 +192,7 @@ export async function loadDemoCounty(
     periodEnd: end,
     rosterDate: start,
     today,
+    monthlyUpdate,
   });
   const households = villages.flatMap((v) => v.households);
   const payDays = [...new Set(households.flatMap((h) => (h.payOn ? [h.payOn] : [])))].sort();
@@ -213,23 +225,32 @@ export async function loadDemoCounty(
     const { households: householdIds, people: personIds } = await registryIds(db);
     const receipts = new Map<string, number>();
     let serial = 0;
+    let updated = false;
+    const monthly = async (date: string) => {
+      if (updated || date < monthlyUpdate) return;
+      updated = true;
+      const added = await files.importMonthlyUpdate(villages, monthlyUpdate);
+      const bureau = ctx(monthlyUpdate, 'bureau');
+      await reassessPending(bureau, { personIds: added.map((doc) => personIds.get(doc) as number) });
+      await enrollSubsidised(bureau);
+    };
     for (const date of payDays) {
+      await monthly(date);
       const paying = households.filter((h) => h.payOn === date);
       const inputs = await paymentsOf(ctx, date, paying, householdIds, personIds, receipts, () => ++serial);
-      // Recorded by whoever took the money: each collector their cash, the gateway the online
-      // payments, the township's clerk the POS and bank counter ones.
-      for (const [actor, batch] of Map.groupBy(inputs, actorOf)) {
-        const results = await recordPayments(ctx(date, actor), batch);
-        for (const [i, r] of results.entries()) {
-          if (r instanceof CollectionError) {
-            throw new Error(`演示数据缴费失败（${batch[i]?.txnId}）：${r.message}`);
-          }
+      // The township's clerk records the day's collections as one batch (a commit per actor
+      // and day cost twice the time); cash orders still name their collector and receipt.
+      const results = await recordPayments(ctx(date, 'township-clerk'), inputs);
+      for (const [i, r] of results.entries()) {
+        if (r instanceof CollectionError) {
+          throw new Error(`演示数据缴费失败（${inputs[i]?.txnId}）：${r.message}`);
         }
       }
       await remitCash(ctx, date, villages);
       step();
     }
 
+    await monthly(today);
     const taxConfirmed = await confirmOlderPayments(ctx, today);
     await files.importEcerts(households, today);
     step();
@@ -289,6 +310,24 @@ async function scaleTargets(
       .where('id', '=', t.id)
       .execute();
   }
+}
+
+const GROUP_HEADER = '姓名,公民身份号码,人员类别,认定日期,村（社区）';
+
+/** Each department's list rows: the groups `listed` keeps, person by person. */
+function groupLists(
+  everyone: readonly { v: DemoVillage; m: DemoPerson }[],
+  listed: (g: DemoGroup) => boolean,
+): Map<DepartmentCode, string[]> {
+  const lists = new Map<DepartmentCode, string[]>();
+  for (const { v, m } of everyone) {
+    for (const g of m.groups.filter(listed)) {
+      const list = lists.get(g.department) ?? [];
+      list.push(csvLine([m.name, m.idNumber, g.label, g.certifiedOn, v.name]));
+      lists.set(g.department, list);
+    }
+  }
+  return lists;
 }
 
 const csvLine = (cells: readonly (string | number | null)[]) => cells.map((c) => c ?? '').join(',');
@@ -363,19 +402,11 @@ class DemoFiles {
     );
     step();
     // One list per certifying department, as each uploads its own.
-    const byDepartment = new Map<DepartmentCode, string[]>();
-    for (const { v, m } of everyone) {
-      for (const g of m.groups) {
-        const list = byDepartment.get(g.department) ?? [];
-        list.push(csvLine([m.name, m.idNumber, g.label, g.certifiedOn, v.name]));
-        byDepartment.set(g.department, list);
-      }
-    }
-    for (const [department, rows] of byDepartment) {
+    for (const [department, rows] of groupLists(everyone, (g) => g.listedOn === null)) {
       await this.import(
         'groups',
-        `${department}认定名单`,
-        ['姓名,公民身份号码,人员类别,认定日期,村（社区）', ...rows],
+        `${DEPARTMENTS[department].label}认定名单`,
+        [GROUP_HEADER, ...rows],
         date,
         department,
       );
@@ -422,6 +453,23 @@ class DemoFiles {
     step();
   }
 
+  /**
+   * 民政's monthly update: its whole current list again, now with the households certified since
+   * (the import's diff adds them from `update`). Returns the documents it added.
+   */
+  async importMonthlyUpdate(villages: readonly DemoVillage[], update: string): Promise<string[]> {
+    const everyone = villages.flatMap((v) => v.households.flatMap((h) => h.members.map((m) => ({ v, m }))));
+    const lists = groupLists(everyone, (g) => g.department === 'civil_affairs');
+    await this.import(
+      'groups',
+      `${DEPARTMENTS.civil_affairs.label}认定名单-${update}`,
+      [GROUP_HEADER, ...(lists.get('civil_affairs') ?? [])],
+      update,
+      'civil_affairs',
+    );
+    return everyone.filter(({ m }) => m.groups.some((g) => g.listedOn === update)).map(({ m }) => m.idNumber);
+  }
+
   /** Activations of the enrolled, never before the person's enrollment counted. */
   async importEcerts(households: readonly DemoHousehold[], today: string): Promise<void> {
     const rows: string[] = [];
@@ -456,13 +504,6 @@ async function registryIds(db: Kysely<Database>) {
 
 const collectorOf = (village: number) => `qx-${String(village + 1).padStart(2, '0')}`;
 
-const actorOf = (p: PaymentInput) =>
-  p.channel === 'cash_collection'
-    ? (p.collector as string)
-    : p.channel === 'online'
-      ? 'gateway'
-      : 'township-clerk';
-
 /**
  * One order per household paying on `date`, for all its members awaiting payment (the 整户 rule);
  * members who were not enrolled last year and decide to join are enrolled first, that day.
@@ -477,17 +518,24 @@ async function paymentsOf(
   nextSerial: () => number,
 ): Promise<PaymentInput[]> {
   const villageClerk = (h: DemoHousehold) => ctx(date, collectorOf(h.village));
-  for (const h of paying) {
-    for (const m of h.members) {
-      if (!shouldJoin(m)) continue;
-      try {
-        await enroll(villageClerk(h), { personId: personIds.get(m.idNumber) as number, source: 'new' });
-      } catch (error) {
-        // The engine refuses some (e.g. insured elsewhere): they stay unenrolled, as in life.
-        if (!(error instanceof CollectionError)) throw error;
+  // One transaction for the day's new enrollments (a commit each cost more than the enrollment).
+  const found = await findCampaign(ctx(date, 'bureau').db, DEMO_COUNTY);
+  await ctx(date, 'bureau')
+    .db.transaction()
+    .execute(async (trx) => {
+      for (const h of paying) {
+        for (const m of h.members) {
+          if (!shouldJoin(m)) continue;
+          try {
+            const personId = personIds.get(m.idNumber) as number;
+            await enrollIn(trx, villageClerk(h), found, { personId, source: 'new' });
+          } catch (error) {
+            // The engine refuses some (before writing anything): they stay unenrolled, as in life.
+            if (!(error instanceof CollectionError)) throw error;
+          }
+        }
       }
-    }
-  }
+    });
   const ids = paying.map((h) => householdIds.get(h.number) as number);
   const open = new Map<number, { id: number; pays: number }[]>();
   for (const part of chunks(ids)) {
@@ -554,14 +602,13 @@ function shouldJoin(m: DemoPerson): boolean {
   return !m.lastYear && m.joins && m.deceasedOn === null && m.external === null;
 }
 
-/** Collectors hand their cash over every third day (and the money of the last days stays with them). */
+/** Collectors hand their cash over once a week (and the money of the last days stays with them). */
 async function remitCash(
   ctx: (date: string, actor: string) => CollectionContext,
   date: string,
   villages: readonly DemoVillage[],
 ): Promise<void> {
-  const dayOfPeriod = Temporal.PlainDate.from(date).dayOfYear;
-  if (dayOfPeriod % 3 !== 0) return;
+  if (Temporal.PlainDate.from(date).dayOfWeek !== 5) return; // Fridays
   for (const v of villages) {
     const collector = collectorOf(v.index);
     const c = ctx(date, collector);

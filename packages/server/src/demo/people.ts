@@ -85,6 +85,8 @@ export interface DemoGroup {
   readonly code: GroupCode;
   readonly department: DepartmentCode;
   readonly certifiedOn: string;
+  /** The monthly update that first lists it (null: the department's first list). */
+  readonly listedOn: string | null;
 }
 
 export interface DemoPerson {
@@ -152,6 +154,11 @@ export interface GenerateOptions {
   /** The date the rosters are taken (the campaign's first day). */
   readonly rosterDate: string;
   readonly today: string;
+  /**
+   * The day 民政's monthly update adds a few newly certified 低保 households (动态新增), when it
+   * is not after `today`.
+   */
+  readonly monthlyUpdate?: string;
 }
 
 /** Splits `total` in proportion to `weights` (largest remainders), each part at least 1. */
@@ -351,6 +358,12 @@ export function generateCounty(options: GenerateOptions): DemoVillage[] {
     ensurePayer(households, start.toString());
     villages.push({ index, name: input.name, code: input.code, households, people, willingness, earliness });
   }
+  if (options.monthlyUpdate && options.monthlyUpdate <= options.today) {
+    certifyLater(
+      villages.flatMap((v) => v.households),
+      options.monthlyUpdate,
+    );
+  }
   return villages;
 }
 
@@ -379,7 +392,7 @@ function assignGroups(
     code: GroupCode,
     department: DepartmentCode,
     since = certified(2015),
-  ) => m.groups.push({ label, code, department, certifiedOn: since });
+  ) => m.groups.push({ label, code, department, certifiedOn: since, listedOn: null });
   const household = random.next();
   if (household < 0.035) {
     const since = certified(2016);
@@ -441,6 +454,34 @@ function ensurePayer(households: DemoHousehold[], firstDay: string): void {
   if (payers.some((h) => h.payOn !== null)) return;
   const first = payers[0];
   if (first) first.payOn = firstDay;
+}
+
+/**
+ * About one household in a hundred (at least one), not in any group and not paid by the update,
+ * that 民政 certifies as 低保 a few days before its monthly update: the update's diff adds them,
+ * the bureau reassesses them (320 → 40) before they pay.
+ */
+function certifyLater(households: readonly DemoHousehold[], update: string): void {
+  const candidates = households.filter(
+    (h) =>
+      h.members.length >= 2 &&
+      h.members.every((m) => m.groups.length === 0 && m.external === null && m.deceasedOn === null) &&
+      (h.payOn === null || h.payOn > update),
+  );
+  const wanted = Math.max(1, Math.round(households.length / 100));
+  const every = Math.max(1, Math.floor(candidates.length / wanted));
+  const certifiedOn = parseDate(update).subtract({ days: 5 }).toString();
+  for (const h of candidates.filter((_, i) => i % every === 0).slice(0, wanted)) {
+    for (const m of h.members) {
+      m.groups.push({
+        label: '低保对象',
+        code: 'dibao',
+        department: 'civil_affairs',
+        certifiedOn,
+        listedOn: update,
+      });
+    }
+  }
 }
 
 /** A school's roster from the people: every child of school age. */
