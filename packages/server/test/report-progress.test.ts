@@ -5,14 +5,21 @@
  * targets derived from last year's roster and the population; the .xlsx export read back.
  */
 import { expect, it } from 'vitest';
+import type { CollectionContext } from '../src/collection/context.ts';
 import { enroll, enrollSubsidised } from '../src/collection/enrollments.ts';
 import { recordPayment } from '../src/collection/payments.ts';
 import { payRefund, requestRefund } from '../src/collection/refunds.ts';
-import type { DatabaseHandle } from '../src/db/open.ts';
+import { type DatabaseHandle, openDatabase } from '../src/db/open.ts';
 import { openTable } from '../src/files/read-table.ts';
 import { importFile } from '../src/registry/import.ts';
 import { IMPORT_KINDS } from '../src/registry/kinds/index.ts';
-import { type ProgressReport, type ProgressRow, progressDefinition } from '../src/reports/progress.ts';
+import {
+  type ProgressReport,
+  type ProgressRow,
+  progressDefinition,
+  progressReport,
+  progressTuning,
+} from '../src/reports/progress.ts';
 import { campaignWorld, csvFile, idNumber, type World } from './collection-harness.ts';
 import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
 import { canbao, readSheet, reportEnv, xlsxPath } from './report-cli.ts';
@@ -122,6 +129,16 @@ async function campaign(handle: DatabaseHandle): Promise<{ w: World; ids: Record
   );
   return { w, ids };
 }
+
+/** 孙七 pays 320.00 online on the 16th. */
+const sunPays = (w: World, ids: Record<string, number>) =>
+  recordPayment(w.ctx('2021-10-16'), {
+    channel: 'online',
+    txnId: 'WX-SUN',
+    enrollmentIds: [ids[SUN] as number],
+    amountFen: 32000,
+    paidOn: '2021-10-16',
+  });
 
 const run = async (w: World, region: string, asOf: string): Promise<ProgressReport> =>
   (await progressDefinition.run(w.ctx('2021-10-20'), { regionCode: region, asOf })).data;
@@ -259,13 +276,7 @@ describeEachEngine('progress report', (engine) => {
 
     // Recorded after the reports above (which the SQLite facts are kept from): 孙七 pays on the
     // 16th and activates his e-certificate; the next report sees both.
-    await recordPayment(w.ctx('2021-10-16'), {
-      channel: 'online',
-      txnId: 'WX-SUN',
-      enrollmentIds: [ids[SUN] as number],
-      amountFen: 32000,
-      paidOn: '2021-10-16',
-    });
+    await sunPays(w, ids);
     await w.importKind('ecert', ['姓名,公民身份号码,激活日期', `孙七,${SUN},2021-10-16`], {
       today: '2021-10-20',
     });
@@ -318,6 +329,130 @@ describeEachEngine('progress report', (engine) => {
     expect(tables[0]?.notes).toContain(
       '任务来源：上年度参保人数和缴费金额、户籍人口（无金额任务）、任务分解表。',
     );
+  });
+});
+
+describeEachEngine('progress from the stored summary', (engine) => {
+  const DATES = [
+    '2021-10-05',
+    '2021-10-08',
+    '2021-10-10',
+    '2021-10-12',
+    '2021-10-15',
+    '2021-10-16',
+    '2021-10-18',
+  ];
+  const ctxOf = (handle: DatabaseHandle): CollectionContext => ({
+    db: handle.db,
+    countyCode: COUNTY,
+    actor: 'bureau',
+    today: '2021-10-20',
+    now: '2021-10-20T04:00:00.000Z',
+  });
+  const reports = async (handle: DatabaseHandle) => {
+    const out: ProgressReport[] = [];
+    for (const day of DATES) out.push(await progressReport(ctxOf(handle), TOWNSHIP, day));
+    return out;
+  };
+  const stored = (handle: DatabaseHandle) =>
+    handle.db.selectFrom('progress_checkpoints').selectAll().where('county_code', '=', COUNTY).execute();
+  /** The stored changes of a measure summed: the count as of the end of time. */
+  const storedTotal = async (handle: DatabaseHandle, measure: string) =>
+    (
+      await handle.db
+        .selectFrom('progress_day_changes')
+        .select('amount')
+        .where('county_code', '=', COUNTY)
+        .where('measure', '=', measure)
+        .execute()
+    ).reduce((n, r) => n + Number(r.amount), 0);
+
+  it('a fresh process starts from the stored summary and the enrollments changed since, with the figures of a full read', async () => {
+    const saved = progressTuning.saveAfter;
+    progressTuning.saveAfter = 1;
+    const handles: DatabaseHandle[] = [];
+    try {
+      const first = await engine.open();
+      handles.push(first);
+      const location = engine.lastLocation();
+      const sqlite = location.url === undefined;
+      const reopen = async () => {
+        const h = await openDatabase(
+          location.url ? { url: location.url } : { dataDir: location.dataDir as string },
+        );
+        handles.push(h);
+        return h;
+      };
+      const { w, ids } = await campaign(first);
+      await reports(first);
+      // SQLite stores the summary after the first full read; PostgreSQL reads afresh every time.
+      expect(await stored(first)).toHaveLength(sqlite ? 1 : 0);
+      if (sqlite) {
+        // Enrolled: 张三, 李四, 王五 (赵六 in, then out); collected: 40 + 320 + 320 (refunds are read
+        // apart); e-certificates: 张三 (赵六's counted while he was enrolled).
+        expect(await storedTotal(first, 'enrolled')).toBe(3);
+        expect(await storedTotal(first, 'collected')).toBe(68000);
+        expect(await storedTotal(first, 'ecert')).toBe(1);
+      }
+      // Recorded after the summary was stored: 孙七 pays on the 16th and activates his e-certificate.
+      await sunPays(w, ids);
+      // 李四, counted in the summary already, activates his on the 16th too: read again, his old
+      // counts taken away first.
+      await w.importKind(
+        'ecert',
+        ['姓名,公民身份号码,激活日期', `孙七,${SUN},2021-10-16`, `李四,${LI},2021-10-16`],
+        {
+          today: '2021-10-20',
+        },
+      );
+      await first.close();
+      handles.shift();
+
+      // A fresh process: the stored summary, then 孙七's enrollment read again.
+      const second = await reopen();
+      const fromStored = await reports(second);
+      const r16 = fromStored[5] as ProgressReport;
+      expect(figures(row(r16, QIUYUAN))).toEqual([2, 1, 32000, 1, 1, 32000]);
+      expect(figures(row(r16, TOWNSHIP))).toEqual([4, 3, 68000, 1, 1, 32000]);
+      expect([row(r16, TOWNSHIP).today.ecertActivated, row(r16, TOWNSHIP).ecertRate]).toEqual([3, 75]);
+      expect(figures(row(fromStored[2] as ProgressReport, TOWNSHIP))).toEqual([4, 3, 68000, 1, 1, 32000]);
+      if (sqlite) {
+        // Written back (saveAfter 1): the checkpoint is at the last event, the payment and the activation.
+        const last = await second.db
+          .selectFrom('enrollment_events')
+          .select((eb) => eb.fn.max('id').as('id'))
+          .executeTakeFirstOrThrow();
+        expect(Number((await stored(second))[0]?.event_id)).toBe(Number(last.id));
+        expect(await storedTotal(second, 'enrolled')).toBe(4);
+        expect(await storedTotal(second, 'ecert')).toBe(3);
+      }
+      // 低保 张三's refund is approved on the 18th (no import: the registry's counts stand).
+      await requestRefund(
+        { ...ctxOf(second), today: '2021-10-18', now: '2021-10-18T04:00:00.000Z' },
+        { enrollmentId: ids[ZHANG] as number, reason: 'employee_insurance' },
+      );
+      await second.close();
+      handles.shift();
+
+      // Another fresh process from the summary written back, 张三 read again.
+      const third = await reopen();
+      const afterRefund = await reports(third);
+      expect(afterRefund.slice(0, 6)).toEqual(fromStored.slice(0, 6));
+      const dibao = (r: ProgressReport) => row(r, TOWNSHIP).groups.find((g) => g.group === 'dibao');
+      expect(dibao(afterRefund[5] as ProgressReport)).toMatchObject({ members: 1, enrolled: 1 });
+      expect(dibao(afterRefund[6] as ProgressReport)).toMatchObject({ members: 1, enrolled: 0, percent: 0 });
+      expect(figures(row(afterRefund[6] as ProgressReport, QIXIAN))).toEqual([1, 1, 36000, -1, -1, 0]);
+      // And a full read with nothing stored gives the same.
+      await third.db.deleteFrom('progress_day_changes').execute();
+      await third.db.deleteFrom('progress_checkpoints').execute();
+      await third.close();
+      handles.shift();
+      const fourth = await reopen();
+      expect(await reports(fourth)).toEqual(afterRefund);
+    } finally {
+      progressTuning.saveAfter = saved;
+      for (const h of handles) await h.close();
+    }
   });
 });
 

@@ -536,6 +536,7 @@ export interface ProgressCheckpointsTable {
   event_id: number;
   payment_id: number;
   ecert_id: number;
+  registry_stamp: string | null;
   written_at: string;
 }
 

@@ -19,9 +19,11 @@
  *
  * The money target is the task table's amount as given (never people × standard).
  *
- * Speed (docs/BENCHMARKS.md, "Progress"): on SQLite the dated facts are kept between reports and
- * brought up to date from the enrollment events recorded since, and counted as changes per village
- * and day, so a report for a million-person county adds up days rather than enrollments.
+ * Speed (docs/BENCHMARKS.md, "Progress"): everything is counted as changes per village and day,
+ * so a report for a million-person county adds up days rather than enrollments. On SQLite the
+ * changes are kept between reports, stored in the database (0005-report-summaries) and brought up
+ * to date from the events, payments and activations recorded since: the first report of a fresh
+ * process reads the stored summary and the few enrollments changed since, not the county.
  */
 import { type Fen, formatYuan, groupLabel, isGroupCode, type Policy } from '@canbao/core';
 import type { ExpressionBuilder, Kysely } from 'kysely';
@@ -105,8 +107,9 @@ function previousDate(date: string): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** One enrollment's dated facts: when it entered and left the enrolled, and its payments. */
+/** One enrollment's dated facts: when it entered and left the enrolled, its payments, its e-certificate. */
 interface Entry {
+  readonly id: number;
   /** The village, as an index into Facts.villages (counted in arrays, not maps). */
   readonly vi: number;
   readonly personId: number;
@@ -114,57 +117,106 @@ interface Entry {
   readonly leftOn: string | null;
   readonly firstPaidOn: string | null;
   readonly payments: readonly { readonly paidOn: string; readonly fen: number }[];
+  /** The day the person's e-certificate was activated, if it had been. */
+  readonly activatedOn: string | null;
 }
 
-const enrolledOn = (e: Entry | undefined, day: string): boolean =>
-  e !== undefined && e.enteredOn !== null && e.enteredOn <= day && (e.leftOn === null || e.leftOn > day);
+/**
+ * A point in the recorded history: the largest enrollment event, payment and e-certificate
+ * activation id. Read in one statement; on SQLite (one writer at a time, ids given in commit
+ * order) everything up to it is committed and nothing after it is, so facts read up to it are
+ * exactly the facts of that moment.
+ */
+interface Snapshot {
+  readonly event: number;
+  readonly payment: number;
+  readonly ecert: number;
+}
 
-/** The registry side (population, e-certificates, group members, regions, targets), all dates kept. */
+const sameSnapshot = (a: Snapshot | null, b: Snapshot | null) =>
+  a === b ||
+  (a !== null && b !== null && a.event === b.event && a.payment === b.payment && a.ecert === b.ecert);
+
+/** The regions and targets, read when the registry has changed (and once per process). */
 interface RegistryFacts {
   readonly stamp: string;
   readonly regions: readonly { code: string; name: string; level: string; valid_to: string | null }[];
   readonly targets: TargetSources;
-  readonly population: readonly { village: string; deceasedOn: string | null; n: number }[];
-  readonly activatedOn: ReadonlyMap<number, string>;
-  readonly members: readonly {
-    personId: number;
-    group: string;
-    validFrom: string;
-    validTo: string | null;
-    deceasedOn: string | null;
-    village: string;
-  }[];
 }
 
-/** Everything the report counts, for one county and year, with every date kept. */
+/** A person's membership of a subsidised group, counted in their household's village. */
+interface Membership {
+  readonly group: string;
+  readonly validFrom: string;
+  readonly validTo: string | null;
+  readonly deceasedOn: string | null;
+  readonly village: string;
+}
+
+/** Everything the report counts, for one county and year, with every date kept, as of `at`. */
 interface Facts {
-  /** Enrollments that were ever enrolled (paid or confirmed), by id. */
+  at: Snapshot;
+  /** The groups whose coverage is counted (the policy's subsidised groups). */
+  readonly groupCodes: readonly string[];
+  /**
+   * Enrollments read (as of `at`) and counted, by id: after a full read every enrollment ever
+   * enrolled (`complete`); after the stored summary was loaded, the ones read since (changed,
+   * group members, refunded) — the others are in the changes only.
+   */
   readonly entries: Map<number, Entry>;
+  complete: boolean;
   /** The same, by person (a person has one enrollment a year). */
   readonly byPerson: Map<number, Entry>;
   readonly villages: string[];
   readonly villageIndex: Map<string, number>;
-  /** The last enrollment event the entries reflect. */
-  lastEventId: number;
   registry: RegistryFacts | null;
+  /**
+   * The registry stamp the population and group measures reflect (null: not counted yet). They
+   * change only with an import or a new person, so they are stored with the rest.
+   */
+  counted: string | null;
+  /** Group memberships by person: all of them once counted in this process, else those looked up. */
+  readonly memberships: Map<number, readonly Membership[]>;
+  allMemberships: boolean;
   /**
    * Per measure and village (index): the change on each day — a count as of a date is the sum
    * of its changes up to that day. Kept up to date as entries change, so a report adds up a few
    * hundred days per village instead of going through every enrollment.
    */
-  readonly changes: Record<Measure, Map<string, number>[]>;
+  readonly changes: Map<Measure, Map<string, number>[]>;
+  /** The stored summary's snapshot and registry stamp (null: none stored); `unsaved` holds the changes since. */
+  stored: { readonly at: Snapshot; readonly counted: string | null } | null;
+  /** Changes not yet written to the stored summary, by `vi \t measure \t day`. */
+  readonly unsaved: Map<string, number>;
+  /** Enrollments read again since the summary was stored. */
+  reread: number;
 }
 
-const MEASURES = ['enrolled', 'paid', 'collected', 'ecert'] as const;
-type Measure = (typeof MEASURES)[number];
+/**
+ * What is counted per village and day: enrolled, paid, collected (fen) and e-certificates from the
+ * enrollments; the living population, and each group's valid living members and those of them
+ * enrolled (`members:<group>`, `covered:<group>`), from the registry and the enrollments.
+ */
+type Measure = string;
+const ENROLLMENT_MEASURES = ['enrolled', 'paid', 'collected', 'ecert'] as const;
+const isRegistryMeasure = (m: Measure) =>
+  m === 'population' || m.startsWith('members:') || m.startsWith('covered:');
+/** The first day of every count: the population is counted from it until death. */
+const ALWAYS = '0001-01-01';
 
 function change(facts: Facts, measure: Measure, vi: number, day: string, n: number): void {
-  const perVillage = facts.changes[measure];
+  let perVillage = facts.changes.get(measure);
+  if (!perVillage) {
+    perVillage = [];
+    facts.changes.set(measure, perVillage);
+  }
   while (perVillage.length <= vi) perVillage.push(new Map());
   const m = perVillage[vi] as Map<string, number>;
   const v = (m.get(day) ?? 0) + n;
   if (v === 0) m.delete(day);
   else m.set(day, v);
+  const key = `${vi}\t${measure}\t${day}`;
+  facts.unsaved.set(key, (facts.unsaved.get(key) ?? 0) + n);
 }
 
 /** Counts an interval [from, to) of days (to null: open) as +n on `from` and −n on `to`. */
@@ -174,22 +226,34 @@ function interval(facts: Facts, measure: Measure, vi: number, from: string, to: 
   if (to !== null) change(facts, measure, vi, to, -n);
 }
 
-/** Adds (sign 1) or takes away (sign −1) what an entry counts; e-certificates only with `ecert`. */
-function apply(facts: Facts, e: Entry, sign: 1 | -1, measures: 'all' | 'ecert' = 'all'): void {
-  const activated = facts.registry?.activatedOn.get(e.personId);
-  if (activated !== undefined && e.enteredOn !== null) {
-    interval(facts, 'ecert', e.vi, maxDate(activated, e.enteredOn), e.leftOn, sign);
-  }
-  if (measures === 'ecert') return;
-  if (e.enteredOn !== null) interval(facts, 'enrolled', e.vi, e.enteredOn, e.leftOn, sign);
+/**
+ * Adds (sign 1) or takes away (sign −1) what an entry counts, its person's group memberships
+ * included (each counts while the membership is valid, the person alive and enrolled).
+ */
+function apply(facts: Facts, e: Entry, sign: 1 | -1): void {
+  if (e.enteredOn === null) return;
+  if (e.activatedOn !== null)
+    interval(facts, 'ecert', e.vi, maxDate(e.activatedOn, e.enteredOn), e.leftOn, sign);
+  interval(facts, 'enrolled', e.vi, e.enteredOn, e.leftOn, sign);
   if (e.firstPaidOn !== null) interval(facts, 'paid', e.vi, e.firstPaidOn, e.leftOn, sign);
   for (const p of e.payments) change(facts, 'collected', e.vi, p.paidOn, sign * p.fen);
+  for (const m of facts.memberships.get(e.personId) ?? []) {
+    const until = minDate(minDate(m.validTo, m.deceasedOn), e.leftOn);
+    interval(
+      facts,
+      `covered:${m.group}`,
+      villageIndexOf(facts, m.village),
+      maxDate(m.validFrom, e.enteredOn),
+      until,
+      sign,
+    );
+  }
 }
 
 /** A measure of village `vi` as of each of `days`. */
 function countsAsOf(facts: Facts, measure: Measure, vi: number, days: readonly string[]): number[] {
   const out = days.map(() => 0);
-  const m = facts.changes[measure][vi];
+  const m = facts.changes.get(measure)?.[vi];
   if (!m) return out;
   for (const [day, n] of m) {
     days.forEach((d, i) => {
@@ -214,18 +278,20 @@ const isEnrolled = (status: string | null) => status === 'paid' || status === 'c
 const CHUNK = 2000;
 
 /**
- * Builds the entries of the given enrollments (all of the county's year when `ids` is null):
- * entered on the earlier of the first payment's date and the day of the first event into paid or
- * confirmed; left on the day of the first event out of them.
+ * Reads the entries of the given enrollments (all of the county's year when `ids` is null) as they
+ * stood at `at`: entered on the earlier of the first payment's date and the day of the first event
+ * into paid or confirmed; left on the day of the first event out of them. Enrollments never
+ * enrolled by then have none.
  */
-async function loadEntries(
+async function readEntries(
   db: Kysely<Database>,
+  facts: Facts,
   countyCode: string,
   year: number,
   ids: readonly number[] | null,
-  facts: Facts,
-): Promise<void> {
-  const into = facts.entries;
+  at: Snapshot,
+): Promise<Map<number, Entry>> {
+  const out = new Map<number, Entry>();
   const parts = ids === null ? [null] : chunk(ids, CHUNK);
   const leaving = (eb: ExpressionBuilder<Database, 'enrollment_events'>) =>
     eb.or([
@@ -233,6 +299,7 @@ async function loadEntries(
       eb('enrollment_events.from_status', 'in', ENROLLED),
     ]);
   for (const part of parts) {
+    if (part?.length === 0) continue;
     // A few ids are read by id alone, the county and year checked here: with them in the query
     // SQLite may read the whole county through the status index instead (docs/BENCHMARKS.md).
     const rows = await db
@@ -250,6 +317,7 @@ async function loadEntries(
       ])
       .$if(part === null, (q) => q.where('e.county_code', '=', countyCode).where('e.benefit_year', '=', year))
       .$if(part !== null, (q) => q.where('enrollment_events.enrollment_id', 'in', part as number[]))
+      .where('enrollment_events.id', '<=', at.event)
       .where(leaving)
       .execute();
     const events = rows.filter((r) => r.county_code === countyCode && r.benefit_year === year);
@@ -267,7 +335,20 @@ async function loadEntries(
                 .where('e.benefit_year', '=', year),
             )
             .$if(mine !== null, (q) => q.where('p.enrollment_id', 'in', mine as number[]))
+            .where('p.id', '<=', at.payment)
             .execute();
+    const persons = mine === null ? null : [...new Set(events.map((r) => r.person_id))];
+    const activations =
+      persons?.length === 0
+        ? []
+        : await db
+            .selectFrom('ecert_activations')
+            .select(['person_id', 'activated_on'])
+            .where('county_code', '=', countyCode)
+            .where('id', '<=', at.ecert)
+            .$if(persons !== null, (q) => q.where('person_id', 'in', persons as number[]))
+            .execute();
+    const activatedOn = new Map(activations.map((a) => [a.person_id, a.activated_on]));
     const built = new Map<
       number,
       { village: string | null; personId: number; entered: string | null; left: string | null }
@@ -290,30 +371,23 @@ async function loadEntries(
       list.push({ paidOn: p.paid_on, fen: p.amount_fen });
       paid.set(p.enrollment_id, list);
     }
-    for (const id of part ?? []) {
-      const gone = into.get(id);
-      if (!gone) continue;
-      apply(facts, gone, -1);
-      if (facts.byPerson.get(gone.personId) === gone) facts.byPerson.delete(gone.personId);
-      into.delete(id);
-    }
     for (const [id, b] of built) {
       if (b.village === null || b.entered === null) continue;
       const list = paid.get(id) ?? [];
       const firstPaidOn = list.reduce<string | null>((m, x) => minDate(m, x.paidOn), null);
-      const entry: Entry = {
+      out.set(id, {
+        id,
         vi: villageIndexOf(facts, b.village),
         personId: b.personId,
         enteredOn: minDate(b.entered, firstPaidOn),
         leftOn: b.left,
         firstPaidOn,
         payments: list,
-      };
-      into.set(id, entry);
-      facts.byPerson.set(b.personId, entry);
-      apply(facts, entry, 1);
+        activatedOn: activatedOn.get(b.personId) ?? null,
+      });
     }
   }
+  return out;
 }
 
 function chunk<T>(xs: readonly T[], size: number): T[][] {
@@ -322,11 +396,124 @@ function chunk<T>(xs: readonly T[], size: number): T[][] {
   return out;
 }
 
+function remember(facts: Facts, e: Entry): void {
+  facts.entries.set(e.id, e);
+  facts.byPerson.set(e.personId, e);
+}
+
+function forget(facts: Facts, e: Entry): void {
+  facts.entries.delete(e.id);
+  if (facts.byPerson.get(e.personId)?.id === e.id) facts.byPerson.delete(e.personId);
+}
+
+/** Keeps the entries of these enrollments at hand (read as of the facts' snapshot; counts unchanged). */
+async function keepEntries(
+  db: Kysely<Database>,
+  facts: Facts,
+  countyCode: string,
+  year: number,
+  ids: readonly number[],
+): Promise<void> {
+  if (facts.complete) return;
+  const missing = [...new Set(ids)].filter((id) => !facts.entries.has(id));
+  for (const e of (await readEntries(db, facts, countyCode, year, missing, facts.at)).values())
+    remember(facts, e);
+}
+
+/**
+ * Brings the counts of these enrollments from the facts' snapshot to `to`: what each counted then
+ * (its kept entry, or read as of the snapshot) is taken away, what it counts now added.
+ */
+async function reread(
+  db: Kysely<Database>,
+  facts: Facts,
+  countyCode: string,
+  year: number,
+  ids: readonly number[],
+  to: Snapshot,
+): Promise<void> {
+  for (const part of chunk(ids, CHUNK)) {
+    const unread = facts.complete ? [] : part.filter((id) => !facts.entries.has(id));
+    const before = await readEntries(db, facts, countyCode, year, unread, facts.at);
+    const after = await readEntries(db, facts, countyCode, year, part, to);
+    const persons = [...before.values(), ...after.values()].map((e) => e.personId);
+    await lookUpMemberships(db, facts, countyCode, [
+      ...persons,
+      ...part.flatMap((id) => facts.entries.get(id)?.personId ?? []),
+    ]);
+    for (const id of part) {
+      const old = facts.entries.get(id) ?? before.get(id);
+      if (old) {
+        apply(facts, old, -1);
+        forget(facts, old);
+      }
+      const now = after.get(id);
+      if (now) {
+        apply(facts, now, 1);
+        remember(facts, now);
+      }
+    }
+    facts.reread += part.length;
+  }
+  facts.at = to;
+}
+
+/** The enrollments whose facts changed between two snapshots (events, payments, e-certificates). */
+async function changedBetween(
+  db: Kysely<Database>,
+  countyCode: string,
+  year: number,
+  from: Snapshot,
+  to: Snapshot,
+): Promise<number[]> {
+  const recorded = (table: 'enrollment_events' | 'payments', after: number, upTo: number) =>
+    db
+      .selectFrom(table)
+      .select('enrollment_id')
+      .where('id', '>', after)
+      .where('id', '<=', upTo)
+      .where('county_code', '=', countyCode)
+      .execute();
+  const events = await recorded('enrollment_events', from.event, to.event);
+  const payments = await recorded('payments', from.payment, to.payment);
+  const activated = await db
+    .selectFrom('ecert_activations as a')
+    .innerJoin('enrollments as e', (j) =>
+      j.onRef('e.person_id', '=', 'a.person_id').onRef('e.county_code', '=', 'a.county_code'),
+    )
+    .select('e.id as enrollment_id')
+    .where('a.id', '>', from.ecert)
+    .where('a.id', '<=', to.ecert)
+    .where('a.county_code', '=', countyCode)
+    .where('e.benefit_year', '=', year)
+    .execute();
+  return [...new Set([...events, ...payments, ...activated].map((r) => r.enrollment_id))];
+}
+
+async function snapshotNow(db: Kysely<Database>): Promise<Snapshot> {
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('enrollment_events')
+        .select((x) => x.fn.max('id').as('m'))
+        .as('event'),
+      eb
+        .selectFrom('payments')
+        .select((x) => x.fn.max('id').as('m'))
+        .as('payment'),
+      eb
+        .selectFrom('ecert_activations')
+        .select((x) => x.fn.max('id').as('m'))
+        .as('ecert'),
+    ])
+    .executeTakeFirst();
+  return { event: num(row?.event), payment: num(row?.payment), ecert: num(row?.ecert) };
+}
+
 async function loadRegistry(
   db: Kysely<Database>,
   countyCode: string,
   year: number,
-  groupCodes: readonly string[],
   stamp: string,
 ): Promise<RegistryFacts> {
   const regions = await db
@@ -336,6 +523,78 @@ async function loadRegistry(
     .where('level', 'in', ['county', 'township', 'village'])
     .orderBy('code')
     .execute();
+  const villages = regions.filter((r) => r.level === 'village').map((r) => r.code);
+  return { stamp, regions, targets: await loadTargetSources(db, countyCode, year, villages) };
+}
+
+/** Group memberships (of the policy's subsidised groups) with the person's household village. */
+async function readMemberships(
+  db: Kysely<Database>,
+  countyCode: string,
+  groupCodes: readonly string[],
+  persons: readonly number[] | null,
+): Promise<Map<number, Membership[]>> {
+  const out = new Map<number, Membership[]>();
+  for (const part of persons === null ? [null] : chunk(persons, CHUNK)) {
+    if (groupCodes.length === 0 || part?.length === 0) continue;
+    const rows = await db
+      .selectFrom('person_groups as g')
+      .innerJoin('people as p', 'p.id', 'g.person_id')
+      .innerJoin('households as h', 'h.id', 'p.household_id')
+      .select([
+        'g.person_id',
+        'g.group_code',
+        'g.valid_from',
+        'g.valid_to',
+        'p.deceased_on',
+        'h.village_code',
+      ])
+      .where('g.county_code', '=', countyCode)
+      .where('g.group_code', 'in', groupCodes)
+      .where('h.village_code', 'is not', null)
+      .$if(part !== null, (q) => q.where('g.person_id', 'in', part as number[]))
+      .execute();
+    for (const g of rows) {
+      const list = out.get(g.person_id) ?? [];
+      list.push({
+        group: g.group_code,
+        validFrom: g.valid_from,
+        validTo: g.valid_to,
+        deceasedOn: g.deceased_on,
+        village: g.village_code as string,
+      });
+      out.set(g.person_id, list);
+    }
+  }
+  return out;
+}
+
+/** Makes sure the memberships of these people are known (before their entries are counted). */
+async function lookUpMemberships(
+  db: Kysely<Database>,
+  facts: Facts,
+  countyCode: string,
+  persons: readonly number[],
+): Promise<void> {
+  if (facts.allMemberships) return;
+  const unknown = [...new Set(persons)].filter((p) => !facts.memberships.has(p));
+  const found = await readMemberships(db, countyCode, facts.groupCodes, unknown);
+  for (const p of unknown) facts.memberships.set(p, found.get(p) ?? []);
+}
+
+/**
+ * Counts the registry side afresh (after an import or a new person): the living population per
+ * village, each group's valid living members, and those of them enrolled (their enrollments read
+ * if not at hand). The measures are replaced by the difference, so what is stored stays a sum of
+ * changes.
+ */
+async function countRegistry(
+  db: Kysely<Database>,
+  facts: Facts,
+  countyCode: string,
+  year: number,
+  stamp: string,
+): Promise<void> {
   const population = await db
     .selectFrom('people as p')
     .innerJoin('households as h', 'h.id', 'p.household_id')
@@ -344,58 +603,233 @@ async function loadRegistry(
     .where('h.village_code', 'is not', null)
     .groupBy(['h.village_code', 'p.deceased_on'])
     .execute();
-  const ecert = await db
-    .selectFrom('ecert_activations')
-    .select(['person_id', 'activated_on'])
+  const memberships = await readMemberships(db, countyCode, facts.groupCodes, null);
+  facts.memberships.clear();
+  for (const [p, list] of memberships) facts.memberships.set(p, list);
+  facts.allMemberships = true;
+  const persons = [...memberships.keys()];
+  const enrollmentIds: number[] = [];
+  for (const part of chunk(persons, CHUNK)) {
+    const rows = await db
+      .selectFrom('enrollments')
+      .select('id')
+      .where('county_code', '=', countyCode)
+      .where('benefit_year', '=', year)
+      .where('person_id', 'in', part)
+      .execute();
+    for (const r of rows) enrollmentIds.push(r.id);
+  }
+  await keepEntries(db, facts, countyCode, year, enrollmentIds);
+
+  // The new counts, built apart, then the difference from the current ones applied.
+  const fresh = newFacts(facts.at, facts.groupCodes);
+  const vi = (village: string) => villageIndexOf(facts, village);
+  for (const p of population) {
+    interval(fresh, 'population', vi(p.village_code as string), ALWAYS, p.deceased_on, num(p.n));
+  }
+  for (const [personId, list] of memberships) {
+    const e = facts.byPerson.get(personId);
+    for (const m of list) {
+      const end = minDate(m.validTo, m.deceasedOn);
+      interval(fresh, `members:${m.group}`, vi(m.village), m.validFrom, end, 1);
+      if (e?.enteredOn) {
+        interval(
+          fresh,
+          `covered:${m.group}`,
+          vi(m.village),
+          maxDate(m.validFrom, e.enteredOn),
+          minDate(end, e.leftOn),
+          1,
+        );
+      }
+    }
+  }
+  const measures = new Set([...facts.changes.keys(), ...fresh.changes.keys()].filter(isRegistryMeasure));
+  for (const measure of measures) {
+    const now = facts.changes.get(measure) ?? [];
+    const next = fresh.changes.get(measure) ?? [];
+    for (let v = 0; v < Math.max(now.length, next.length); v++) {
+      const a = now[v] ?? new Map<string, number>();
+      const b = next[v] ?? new Map<string, number>();
+      for (const day of new Set([...a.keys(), ...b.keys()])) {
+        const d = (b.get(day) ?? 0) - (a.get(day) ?? 0);
+        if (d !== 0) change(facts, measure, v, day, d);
+      }
+    }
+  }
+  facts.counted = stamp;
+}
+
+const newFacts = (at: Snapshot, groupCodes: readonly string[]): Facts => ({
+  at,
+  groupCodes,
+  entries: new Map(),
+  complete: false,
+  byPerson: new Map(),
+  villages: [],
+  villageIndex: new Map(),
+  registry: null,
+  counted: null,
+  memberships: new Map(),
+  allMemberships: false,
+  changes: new Map(),
+  stored: null,
+  unsaved: new Map(),
+  reread: 0,
+});
+
+/**
+ * Every enrollment of the county's year read as of `at` and counted (group coverage follows when
+ * the registry side is counted).
+ */
+async function readAll(
+  db: Kysely<Database>,
+  countyCode: string,
+  year: number,
+  groupCodes: readonly string[],
+  at: Snapshot,
+): Promise<Facts> {
+  const facts = newFacts(at, groupCodes);
+  for (const e of (await readEntries(db, facts, countyCode, year, null, at)).values()) {
+    apply(facts, e, 1);
+    remember(facts, e);
+  }
+  facts.complete = true;
+  return facts;
+}
+
+/** The stored summary (0005) as facts, or null when none is stored. */
+async function loadStored(
+  db: Kysely<Database>,
+  countyCode: string,
+  year: number,
+  groupCodes: readonly string[],
+): Promise<Facts | null> {
+  const row = await db
+    .selectFrom('progress_checkpoints')
+    .selectAll()
     .where('county_code', '=', countyCode)
+    .where('benefit_year', '=', year)
+    .executeTakeFirst();
+  if (!row) return null;
+  const at = { event: num(row.event_id), payment: num(row.payment_id), ecert: num(row.ecert_id) };
+  const facts = newFacts(at, groupCodes);
+  const cells = await db
+    .selectFrom('progress_day_changes')
+    .select(['village_code', 'measure', 'day', 'amount'])
+    .where('county_code', '=', countyCode)
+    .where('benefit_year', '=', year)
     .execute();
-  const members =
-    groupCodes.length === 0
-      ? []
-      : await db
-          .selectFrom('person_groups as g')
-          .innerJoin('people as p', 'p.id', 'g.person_id')
-          .innerJoin('households as h', 'h.id', 'p.household_id')
-          .select([
-            'g.person_id',
-            'g.group_code',
-            'g.valid_from',
-            'g.valid_to',
-            'p.deceased_on',
-            'h.village_code',
-          ])
-          .where('g.county_code', '=', countyCode)
-          .where('g.group_code', 'in', groupCodes)
-          .where('h.village_code', 'is not', null)
-          .execute();
-  return {
-    stamp,
-    regions,
-    targets: await loadTargetSources(db, countyCode, year),
-    population: population.map((p) => ({
-      village: p.village_code as string,
-      deceasedOn: p.deceased_on,
-      n: num(p.n),
-    })),
-    activatedOn: new Map(ecert.map((a) => [a.person_id, a.activated_on])),
-    members: members.map((g) => ({
-      personId: g.person_id,
-      group: g.group_code,
-      validFrom: g.valid_from,
-      validTo: g.valid_to,
-      deceasedOn: g.deceased_on,
-      village: g.village_code as string,
-    })),
-  };
+  for (const c of cells)
+    change(facts, c.measure, villageIndexOf(facts, c.village_code), c.day, num(c.amount));
+  facts.unsaved.clear();
+  facts.counted = row.registry_stamp;
+  facts.stored = { at, counted: row.registry_stamp };
+  return facts;
 }
 
 /**
- * The facts are kept between reports on SQLite and brought up to date from the enrollment events
- * recorded since (every change of an enrollment's status writes one, in the transaction that
- * makes it, and SQLite commits events in id order): the progress of a 1,000,000-person county is
- * then counted in memory while payments are being recorded. The registry side is reloaded when
- * an import or a new person has been recorded since. On PostgreSQL, where transactions commit out
- * of id order, the facts are read afresh for each report.
+ * The stored summary is written again once this many enrollments have been read again since (a
+ * fresh process then reads at most about as many); tests lower it.
+ */
+export const progressTuning = { saveAfter: 1000 };
+const CELLS_PER_INSERT = 500;
+
+/**
+ * Writes the changes not yet stored: all of them when nothing is stored (the stored rows are
+ * replaced), otherwise added to the stored ones — only if those are still the ones these changes
+ * build on (another process may have written since; then false, and this process's facts are
+ * dropped).
+ */
+async function save(
+  db: Kysely<Database>,
+  facts: Facts,
+  countyCode: string,
+  year: number,
+  now: string,
+): Promise<boolean> {
+  const cells: { village: string; measure: string; day: string; amount: number }[] = [];
+  for (const [key, amount] of facts.unsaved) {
+    if (amount === 0) continue;
+    const [vi, measure, day] = key.split('\t') as [string, string, string];
+    cells.push({ village: facts.villages[Number(vi)] as string, measure, day, amount });
+  }
+  const at = facts.at;
+  const base = facts.stored;
+  const saved = await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('progress_checkpoints')
+      .selectAll()
+      .where('county_code', '=', countyCode)
+      .where('benefit_year', '=', year)
+      .executeTakeFirst();
+    if (base === null) {
+      for (const table of ['progress_day_changes', 'progress_checkpoints'] as const) {
+        await trx
+          .deleteFrom(table)
+          .where('county_code', '=', countyCode)
+          .where('benefit_year', '=', year)
+          .execute();
+      }
+    } else {
+      const current = row && {
+        event: num(row.event_id),
+        payment: num(row.payment_id),
+        ecert: num(row.ecert_id),
+      };
+      if (!current || !sameSnapshot(current, base.at) || row?.registry_stamp !== base.counted) return false;
+    }
+    for (const part of chunk(cells, CELLS_PER_INSERT)) {
+      await trx
+        .insertInto('progress_day_changes')
+        .values(
+          part.map((c) => ({
+            county_code: countyCode,
+            benefit_year: year,
+            village_code: c.village,
+            measure: c.measure,
+            day: c.day,
+            amount: c.amount,
+          })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['county_code', 'benefit_year', 'village_code', 'measure', 'day']).doUpdateSet((eb) => ({
+            amount: eb('progress_day_changes.amount', '+', eb.ref('excluded.amount')),
+          })),
+        )
+        .execute();
+    }
+    const checkpoint = {
+      event_id: at.event,
+      payment_id: at.payment,
+      ecert_id: at.ecert,
+      registry_stamp: facts.counted,
+      written_at: now,
+    };
+    await trx
+      .insertInto('progress_checkpoints')
+      .values({ county_code: countyCode, benefit_year: year, ...checkpoint })
+      .onConflict((oc) => oc.columns(['county_code', 'benefit_year']).doUpdateSet(checkpoint))
+      .execute();
+    return true;
+  });
+  if (saved) {
+    facts.stored = { at, counted: facts.counted };
+    facts.unsaved.clear();
+    facts.reread = 0;
+  }
+  return saved;
+}
+
+/**
+ * On SQLite the facts are kept between reports and brought up to date from the enrollment events,
+ * payments and e-certificate activations recorded since (every change of an enrollment's status
+ * writes an event, in the transaction that makes it), and they are stored in the database
+ * (0005-report-summaries): the first report of a process reads the stored summary and the
+ * enrollments changed since it, not the whole county. The registry side (population, group
+ * members) is counted again when an import or a new person has been recorded since. On
+ * PostgreSQL, where transactions commit out of id order (a snapshot of largest ids is not a point
+ * in time), the facts are read afresh for each report.
  */
 const cache = new WeakMap<Kysely<Database>, Map<string, Facts>>();
 
@@ -404,35 +838,18 @@ async function currentFacts(
   countyCode: string,
   year: number,
   groupCodes: readonly string[],
+  now: string,
 ): Promise<Facts> {
-  const cacheable = dialectOf(db) === 'sqlite';
-  const key = `${countyCode}:${year}`;
+  const kept = dialectOf(db) === 'sqlite';
+  const key = `${countyCode}:${year}:${groupCodes.join(',')}`;
   let perDb = cache.get(db);
   if (!perDb) {
     perDb = new Map();
-    if (cacheable) cache.set(db, perDb);
+    if (kept) cache.set(db, perDb);
   }
-  let facts = cacheable ? perDb.get(key) : undefined;
-  const cold = !facts;
-  if (!facts) {
-    const lastEvent = await db
-      .selectFrom('enrollment_events')
-      .select((eb) => eb.fn.max('id').as('id'))
-      .executeTakeFirst();
-    facts = {
-      entries: new Map(),
-      byPerson: new Map(),
-      villages: [],
-      villageIndex: new Map(),
-      lastEventId: num(lastEvent?.id),
-      registry: null,
-      changes: { enrolled: [], paid: [], collected: [], ecert: [] },
-    };
-    perDb.set(key, facts);
-  }
-  // Imports (regions, registers, groups, e-certificates, task tables) and new people change the
-  // registry side; the count of task targets catches the policy's table seeded at start. It is
-  // read before the entries, whose e-certificate counts depend on it.
+  // Imports (regions, registers, groups, task tables) and new people change the registry side;
+  // the count of task targets catches the policy's table seeded at start. Read before what it
+  // stamps, so the stamp is never newer than the facts counted under it.
   const stampRow = await db
     .selectFrom('imports')
     .select((eb) => [
@@ -448,27 +865,22 @@ async function currentFacts(
     ])
     .executeTakeFirst();
   const stamp = [stampRow?.imports, stampRow?.people, stampRow?.targets, ...groupCodes].map(String).join(':');
-  if (facts.registry?.stamp !== stamp) {
-    const stale = facts.registry;
-    for (const e of stale ? facts.entries.values() : []) apply(facts, e, -1, 'ecert');
-    facts.registry = await loadRegistry(db, countyCode, year, groupCodes, stamp);
-    for (const e of stale ? facts.entries.values() : []) apply(facts, e, 1, 'ecert');
+  let facts = kept ? perDb.get(key) : undefined;
+  if (!facts) {
+    const stored = kept ? await loadStored(db, countyCode, year, groupCodes) : null;
+    facts = stored ?? (await readAll(db, countyCode, year, groupCodes, await snapshotNow(db)));
+    perDb.set(key, facts);
   }
-  if (cold) {
-    await loadEntries(db, countyCode, year, null, facts);
-  } else {
-    // Events since: their enrollments are read again (an event read twice is harmless).
-    const changed = await db
-      .selectFrom('enrollment_events')
-      .select(['id', 'enrollment_id'])
-      .where('id', '>', facts.lastEventId)
-      .where('county_code', '=', countyCode)
-      .execute();
-    if (changed.length > 0) {
-      const ids = [...new Set(changed.map((c) => c.enrollment_id))];
-      await loadEntries(db, countyCode, year, ids, facts);
-      facts.lastEventId = changed.reduce((m, c) => Math.max(m, c.id), facts.lastEventId);
-    }
+  // Read after the stored summary: never behind it.
+  const to = await snapshotNow(db);
+  if (!sameSnapshot(facts.at, to)) {
+    await reread(db, facts, countyCode, year, await changedBetween(db, countyCode, year, facts.at, to), to);
+  }
+  if (facts.registry?.stamp !== stamp) facts.registry = await loadRegistry(db, countyCode, year, stamp);
+  if (facts.counted !== stamp) await countRegistry(db, facts, countyCode, year, stamp);
+  const behind = facts.stored === null || facts.stored.counted !== facts.counted;
+  if (kept && (behind || facts.reread >= progressTuning.saveAfter)) {
+    if (!(await save(db, facts, countyCode, year, now))) perDb.delete(key);
   }
   return facts;
 }
@@ -510,7 +922,7 @@ export async function progressReport(
   const inRegion = (village: string) => village.startsWith(regionCode);
 
   const groupCodes = subsidisedGroups(policy);
-  const facts = await currentFacts(db, ctx.countyCode, year, groupCodes);
+  const facts = await currentFacts(db, ctx.countyCode, year, groupCodes, ctx.now);
   const registry = facts.registry as RegistryFacts;
   const regions = registry.regions.filter((r) => inRegion(r.code));
   const villages = regions
@@ -540,15 +952,33 @@ export async function progressReport(
   villages.forEach((village) => {
     const vi = facts.villageIndex.get(village);
     if (vi === undefined) return;
-    const [enrolled, paid, collected, ecert] = MEASURES.map((m) => countsAsOf(facts, m, vi, days));
+    const [enrolled, paid, collected, ecert] = ENROLLMENT_MEASURES.map((m) => countsAsOf(facts, m, vi, days));
+    const population = countsAsOf(facts, 'population', vi, days);
+    const groups = groupCodes.map((g) => ({
+      group: g,
+      members: countsAsOf(facts, `members:${g}`, vi, days),
+      covered: countsAsOf(facts, `covered:${g}`, vi, days),
+    }));
     days.forEach((_, d) => {
       const c = at(d, village);
       c.enrolled = enrolled?.[d] ?? 0;
       c.paid = paid?.[d] ?? 0;
       c.collectedFen = collected?.[d] ?? 0;
       c.ecertActivated = ecert?.[d] ?? 0;
+      c.population = population[d] ?? 0;
+      for (const g of groups) {
+        const members = g.members[d] ?? 0;
+        if (members > 0) c.groups.set(g.group, { members, enrolled: g.covered[d] ?? 0 });
+      }
     });
   });
+  await keepEntries(
+    db,
+    facts,
+    ctx.countyCode,
+    year,
+    refundsPaid.map((r) => r.enrollment_id),
+  );
   for (const r of refundsPaid) {
     const entry = facts.entries.get(r.enrollment_id);
     if (!entry) continue;
@@ -558,30 +988,10 @@ export async function progressReport(
       if ((r.paid_on as string) <= day) at(d, village).collectedFen -= r.amount_fen;
     });
   }
-  const populationOf = days.map(() => new Map<string, number>());
-  for (const p of registry.population) {
-    if (!inRegion(p.village)) continue;
-    days.forEach((day, d) => {
-      if (p.deceasedOn !== null && p.deceasedOn <= day) return;
-      at(d, p.village).population += p.n;
-      const m = populationOf[d] as Map<string, number>;
-      m.set(p.village, (m.get(p.village) ?? 0) + p.n);
-    });
-  }
-  for (const g of registry.members) {
-    if (!inRegion(g.village)) continue;
-    days.forEach((day, d) => {
-      if (g.validFrom > day || (g.validTo !== null && g.validTo <= day)) return;
-      if (g.deceasedOn !== null && g.deceasedOn <= day) return;
-      const c = at(d, g.village);
-      const x = c.groups.get(g.group) ?? { members: 0, enrolled: 0 };
-      x.members++;
-      if (enrolledOn(facts.byPerson.get(g.personId), day)) x.enrolled++;
-      c.groups.set(g.group, x);
-    });
-  }
-
-  const targets = villageTargets(registry.targets, villages, populationOf[0] as Map<string, number>);
+  const populationToday = new Map(
+    villages.map((v) => [v, (counts[0] as Map<string, Counter>).get(v)?.population ?? 0]),
+  );
+  const targets = villageTargets(registry.targets, villages, populationToday);
   // The region itself, then (for a county) its townships, then its villages.
   const units = regions.filter(
     (r) =>
