@@ -1,0 +1,139 @@
+/**
+ * Refunds: a request is decided by the rules at once (approved or refused, with the clause cited),
+ * and an approved refund is paid from here.
+ */
+import { Alert, App, Button, Card, DatePicker, Form, InputNumber, Select, Space, Typography } from 'antd';
+import type { Dayjs } from 'dayjs';
+import { useState } from 'react';
+import { api } from '../api.ts';
+import { DataTable, type Row, rowsOf } from '../components/DataTable.tsx';
+import { useAction, useLoad } from '../components/useLoad.ts';
+import { useSession } from '../session.tsx';
+
+/** The reasons the refund rules know (the engine's codes). */
+const REASONS = [
+  { value: 'employee_insurance', label: '参加职工医保' },
+  { value: 'insured_elsewhere', label: '参加其他统筹地区居民医保' },
+  { value: 'duplicate', label: '重复缴费' },
+  { value: 'death', label: '死亡' },
+];
+
+interface Decision {
+  id: number;
+  decision: string;
+  approved: boolean;
+  clause: string | null;
+  message: string;
+}
+
+export default function Refunds() {
+  const { can } = useSession();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<{ enrollmentId: number; reason: string; requestedOn?: Dayjs }>();
+  const [decision, setDecision] = useState<Decision>();
+  const [busy, run] = useAction();
+  const [payBusy, runPay] = useAction();
+  const [paying, setPaying] = useState<unknown>();
+  const list = useLoad((signal) => api.get<unknown>('/api/refunds', { signal }), []);
+
+  const pay = (row: Row) => {
+    setPaying(row.id);
+    return runPay(async () => {
+      await api.post(`/api/refunds/${row.id}/pay`);
+      message.success('退费已支付');
+      list.reload();
+    });
+  };
+
+  return (
+    <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
+      <Typography.Title level={4} style={{ margin: 0 }}>
+        退费
+      </Typography.Title>
+      {can('refunds.request') && (
+        <Card size="small" title="退费申请">
+          <Form
+            form={form}
+            layout="vertical"
+            style={{ maxWidth: 560 }}
+            data-testid="refund-form"
+            onFinish={(values) => {
+              setDecision(undefined);
+              return run(async () => {
+                const answer = await api.post<Decision>('/api/refunds', {
+                  enrollmentId: values.enrollmentId,
+                  reason: values.reason,
+                  requestedOn: values.requestedOn?.format('YYYY-MM-DD'),
+                });
+                setDecision(answer);
+                list.reload();
+              });
+            }}
+          >
+            <Form.Item
+              name="enrollmentId"
+              label="参保登记号"
+              rules={[{ required: true, message: '请输入参保登记号' }]}
+            >
+              <InputNumber min={1} precision={0} style={{ width: '100%' }} data-testid="refund-enrollment" />
+            </Form.Item>
+            <Form.Item name="reason" label="退费原因" rules={[{ required: true, message: '请选择退费原因' }]}>
+              <Select options={REASONS} placeholder="选择原因" data-testid="refund-reason" />
+            </Form.Item>
+            <Form.Item name="requestedOn" label="申请日期（默认今天）">
+              <DatePicker />
+            </Form.Item>
+            <Button type="primary" htmlType="submit" loading={busy} data-testid="refund-submit">
+              提交申请
+            </Button>
+          </Form>
+          {decision && (
+            <Alert
+              style={{ marginTop: 16 }}
+              type={decision.approved ? 'success' : 'error'}
+              showIcon
+              data-testid="refund-decision"
+              title={`${decision.approved ? '准予退费' : decision.decision === 'not_specified' ? '政策未规定' : '不予退费'}（申请 #${decision.id}）`}
+              description={
+                <>
+                  <div>{decision.message}</div>
+                  {decision.clause && <div>依据：{decision.clause}</div>}
+                </>
+              }
+            />
+          )}
+        </Card>
+      )}
+      <Card size="small" title="退费记录">
+        <DataTable
+          rows={rowsOf(list.data)}
+          loading={list.loading}
+          hide={['county_code', 'person_id', 'rule_id', 'rule_quote', 'created_at']}
+          testId="refunds-table"
+          extra={
+            can('refunds.decide')
+              ? [
+                  {
+                    title: '操作',
+                    key: 'pay',
+                    fixed: 'right',
+                    render: (_: unknown, row: Row) =>
+                      row.status === 'approved' ? (
+                        <Button
+                          size="small"
+                          type="primary"
+                          loading={payBusy && paying === row.id}
+                          onClick={() => pay(row)}
+                        >
+                          支付
+                        </Button>
+                      ) : null,
+                  },
+                ]
+              : []
+          }
+        />
+      </Card>
+    </Space>
+  );
+}
