@@ -40,6 +40,14 @@ const ROUTES: Record<string, Permission | 'session' | 'public'> = {
   'POST /api/refunds': 'refunds.request',
   'POST /api/refunds/{id}/pay': 'refunds.decide',
   'GET /api/policy': 'policy.read',
+  'POST /api/withholding/batches': 'withholding.manage',
+  'GET /api/withholding/batches/{batchNo}/file': 'withholding.manage',
+  'POST /api/withholding/results': 'withholding.manage',
+  'POST /api/tax/confirmations': 'tax.manage',
+  'POST /api/reimbursements': 'subsidies.manage',
+  'POST /api/reimbursements/{batchNo}/pay': 'subsidies.manage',
+  'POST /api/reimbursements/{batchNo}/confirm': 'subsidies.manage',
+  'GET /api/department/members': 'imports.department',
   'POST /api/resident/lookup': 'public',
   'POST /api/resident/checkout': 'public',
   'POST /api/gateway/callback': 'public',
@@ -101,7 +109,8 @@ describeEachEngine('access-control matrix', (engine) => {
         ),
       )
       .replace('{orderId}', String(ids.order))
-      .replace('{name}', 'progress');
+      .replace('{name}', 'progress')
+      .replace('{batchNo}', 'NO-SUCH-BATCH');
 
   it('knows every published route', () => {
     expect(routes.filter((r) => r.includes('/api/') && !r.includes('/api/docs')).sort()).toEqual(

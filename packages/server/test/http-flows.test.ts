@@ -8,7 +8,8 @@
 import { sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
 import { MAX_FAILED_LOGINS } from '../src/access/users.ts';
-import { csvFile } from './collection-harness.ts';
+import { addAgreement, setWithholding } from '../src/collection/withholding.ts';
+import { openTable } from '../src/files/read-table.ts';
 import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
 import { PEOPLE, TODAY, VILLAGE_1, type WebWorld, webWorld } from './http-harness.ts';
 
@@ -71,6 +72,35 @@ describeEachEngine('web API flows', (engine) => {
 
     expect((await w.call(session, 'DELETE', '/api/session')).statusCode).toBe(204);
     expect((await w.call(session, 'GET', '/api/session')).statusCode).toBe(401);
+  });
+
+  it('keeps full identity numbers out of the request log; marks the cookie Secure behind TLS', async () => {
+    const w = await open();
+    await w.close();
+    const lines: string[] = [];
+    web = await webWorld(await fresh(), {
+      trustProxy: true,
+      logger: { stream: { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream },
+    });
+    const bureau = await web.login('bureau');
+    expect((await web.call(bureau, 'GET', `/api/people?q=${PEOPLE.zhang}`)).json().total).toBe(1);
+    await web.call(null, 'POST', '/api/resident/lookup', { name: '赵六', idNumber: PEOPLE.zhao });
+    const log = lines.join('');
+    expect(log).toContain('/api/people?q=341302********');
+    expect(log).not.toContain(PEOPLE.zhang);
+    expect(log).not.toContain(PEOPLE.zhao);
+
+    const tls = await web.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      payload: { username: 'bureau', password: 'test-password-1' },
+      headers: { 'x-forwarded-proto': 'https' },
+    });
+    const cookie = tls.headers['set-cookie'] as string;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Secure/);
+    expect(tls.headers['content-security-policy']).toContain("default-src 'self'");
   });
 
   it('ends a session after 30 idle minutes, and after 12 hours whatever the activity', async () => {
@@ -258,31 +288,122 @@ describeEachEngine('web API flows', (engine) => {
     expect(forged.statusCode).toBe(422);
   });
 
+  /** A multipart upload as `session`, fields first (the API reads fields that come before the file). */
+  async function uploadAs(
+    w: WebWorld,
+    session: { cookie: string; csrf: string },
+    url: string,
+    fields: Record<string, string>,
+    name: string,
+    content: Buffer | string,
+  ) {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    form.append('file', new Blob([content]), name);
+    const request = new Request('http://x/', { method: 'POST', body: form });
+    return w.app.inject({
+      method: 'POST',
+      url,
+      payload: Buffer.from(await request.arrayBuffer()),
+      headers: {
+        'content-type': request.headers.get('content-type') as string,
+        cookie: `canbao_sid=${session.cookie}`,
+        'x-csrf-token': session.csrf,
+      },
+    });
+  }
+
+  it('lets the bank export a withholding batch and return its result file; the tax bureau confirms by file', async () => {
+    const w = await open();
+    const zhao = await w.personId(PEOPLE.zhao);
+    const ctx = w.world.ctx(TODAY, 'bureau');
+    await addAgreement(ctx, {
+      personId: zhao,
+      bank: '农商银行',
+      cardNumber: '6228480012345678',
+      holderName: '赵六',
+    });
+    await setWithholding(ctx, zhao, true, '入户核实：同意代扣');
+    const bank = await w.login('bank');
+    const created = await w.call(bank, 'POST', '/api/withholding/batches', { format: 'csv' });
+    expect(created.statusCode).toBe(200);
+    expect(created.json()).toMatchObject({ rows: 1, totalFen: 32_000 });
+    const batchNo = created.json().batchNo as string;
+    const file = await w.call(bank, 'GET', `/api/withholding/batches/${batchNo}/file?format=csv`);
+    expect(file.statusCode).toBe(200);
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const exported = join(mkdtempSync(join(tmpdir(), 'canbao-bank-')), 'batch.csv');
+    writeFileSync(exported, file.rawPayload);
+    const table = await openTable(exported, { requiredHeaders: [['批次号'], ['序号'], ['应扣金额（元）']] });
+    const rows: Record<string, string>[] = [];
+    for await (const row of table.rows()) rows.push({ ...row.values });
+    expect(rows.map((r) => r.参保人姓名)).toEqual(['赵六']);
+    const headers = table.headers;
+    const result = [
+      headers.join(','),
+      ...rows.map((r) => headers.map((h) => (h === '扣款结果' ? '成功' : (r[h] ?? ''))).join(',')),
+    ].join('\n');
+    const answered = await uploadAs(
+      w,
+      bank,
+      '/api/withholding/results',
+      { on: TODAY },
+      '扣款结果.csv',
+      result,
+    );
+    if (answered.statusCode !== 200) throw new Error(answered.body);
+    expect(answered.json()).toMatchObject({
+      status: 'completed',
+      succeeded: 1,
+      succeededFen: 32_000,
+      failed: 0,
+    });
+    const enrollment = await w.world.handle.db
+      .selectFrom('enrollments')
+      .select(['status', 'paid_fen'])
+      .where('person_id', '=', zhao)
+      .executeTakeFirstOrThrow();
+    expect(enrollment).toEqual({ status: 'paid', paid_fen: 32_000 });
+
+    // The tax bureau's file: one receipt for an unknown person lands in the discrepancy list.
+    const tax = await w.login('tax');
+    const confirmations = await uploadAs(
+      w,
+      tax,
+      '/api/tax/confirmations',
+      {},
+      '税务确认.csv',
+      ['税票号,证件号码,姓名,缴费金额,缴费日期', `T-1,${PEOPLE.wang},王五,320.00,${TODAY}`].join('\n'),
+    );
+    expect(confirmations.statusCode).toBe(200);
+    expect(confirmations.json()).toMatchObject({ status: 'completed', matched: 0, discrepancies: 1 });
+    const discrepancies = (await w.call(tax, 'GET', '/api/tax/discrepancies')).json();
+    expect(JSON.stringify(discrepancies)).toContain('T-1');
+    expect(JSON.stringify(discrepancies)).not.toContain(PEOPLE.wang);
+    const audit = await w.world.handle.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('actor', 'in', ['bank', 'tax'])
+      .orderBy('id')
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual([
+      'login',
+      'withholding_export',
+      'withholding_result',
+      'login',
+      'tax_confirmations',
+    ]);
+  });
+
   it('takes a 民政 低保 list upload: the subsidy shows and the amount due is reassessed; other departments refused', async () => {
     const w = await open();
     const minzheng = await w.login('minzheng');
-    const file = csvFile(['姓名,公民身份号码,人员类别,认定日期', `张三,${PEOPLE.zhang},低保,2020-03-01`]);
-    const form = new FormData();
-    form.append('effective', '2021-10-01');
-    form.append(
-      'file',
-      new Blob([await import('node:fs').then((fs) => fs.readFileSync(file))]),
-      '低保名单.csv',
-    );
-    const upload = async (body: FormData) => {
-      const request = new Request('http://x/', { method: 'POST', body });
-      return w.app.inject({
-        method: 'POST',
-        url: '/api/imports/groups',
-        payload: Buffer.from(await request.arrayBuffer()),
-        headers: {
-          'content-type': request.headers.get('content-type') as string,
-          cookie: `canbao_sid=${minzheng.cookie}`,
-          'x-csrf-token': minzheng.csrf,
-        },
-      });
-    };
-    const response = await upload(form);
+    const list = ['姓名,公民身份号码,人员类别,认定日期', `张三,${PEOPLE.zhang},低保,2020-03-01`].join('\n');
+    const upload = (fields: Record<string, string>, content: string) =>
+      uploadAs(w, minzheng, '/api/imports/groups', fields, '低保名单.csv', content);
+    const response = await upload({ effective: '2021-10-01' }, list);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ status: 'completed', rowsWritten: 1, reassessed: 1 });
 
@@ -295,10 +416,12 @@ describeEachEngine('web API flows', (engine) => {
     expect(detail.enrollments[0].subsidyFen + detail.enrollments[0].paysFen).toBe(32_000);
     expect(detail.person.idNumberMasked).not.toBe(PEOPLE.zhang);
 
-    const wrongDepartment = new FormData();
-    wrongDepartment.append('department', '乡村振兴');
-    wrongDepartment.append('file', new Blob(['姓名,公民身份号码,人员类别\n']), 'x.csv');
-    expect((await upload(wrongDepartment)).statusCode).toBe(403);
+    expect((await upload({ department: '乡村振兴' }, '姓名,公民身份号码,人员类别\n')).statusCode).toBe(403);
+    // The department's own list shows the person, masked.
+    const members = (await w.call(minzheng, 'GET', '/api/department/members')).json();
+    expect(members).toMatchObject({ departmentLabel: '民政', total: 1 });
+    expect(members.items[0]).toMatchObject({ name: '张三', groupLabel: '城乡低保对象' });
+    expect(JSON.stringify(members)).not.toContain(PEOPLE.zhang);
 
     // The audited reveal gives the full number and leaves a row.
     const reveal = await w.call(bureau, 'POST', `/api/people/${person}/reveal`);

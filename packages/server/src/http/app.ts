@@ -44,13 +44,15 @@ export async function buildApp(config: AppConfig): Promise<App> {
   const app = Fastify({
     logger: config.logger
       ? {
-          // Identity numbers never reach the log: no bodies are logged, and URLs are masked.
+          // No full identity number reaches the log: URLs are masked as they are serialised, bodies
+          // are never logged, and every line is masked once more on its way out (error messages).
           serializers: {
             req: (req) => ({ method: req.method, url: maskIds(req.url), ip: req.ip }),
           },
+          stream: maskingStream(config.logger === true ? process.stdout : config.logger.stream),
         }
       : false,
-    trustProxy: true,
+    trustProxy: config.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -131,4 +133,9 @@ export async function buildApp(config: AppConfig): Promise<App> {
 /** Masks 18-character identity numbers in a text (URLs in logs). */
 export function maskIds(text: string): string {
   return text.replace(/(\d{6})\d{8}(\d{3}[\dXx])/g, '$1********$2');
+}
+
+/** A stream that masks identity numbers in what is written through it. */
+function maskingStream(target: NodeJS.WritableStream): { write(line: string): void } {
+  return { write: (line: string) => target.write(maskIds(line)) };
 }

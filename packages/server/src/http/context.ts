@@ -33,12 +33,18 @@ export interface AppConfig {
   readonly webRoot: string | null;
   /** Secure cookies: on when served behind TLS. */
   readonly secureCookies: boolean;
+  /**
+   * Whether X-Forwarded-* headers are believed (true behind a reverse proxy that sets them). Off by
+   * default: believed blindly, any client could claim another address and escape rate limits.
+   */
+  readonly trustProxy?: boolean;
   readonly timeouts?: SessionTimeouts;
   /** Requests per minute per client (global; login and resident routes are stricter). */
   readonly rateLimitPerMinute?: number;
   /** Sign-in attempts and resident look-ups per minute per client. */
   readonly strictRateLimitPerMinute?: number;
-  readonly logger?: boolean;
+  /** Request logging: true for standard output, or a stream (tests); identity numbers are masked. */
+  readonly logger?: boolean | { readonly stream: NodeJS.WritableStream };
 }
 
 export interface Auth {

@@ -173,10 +173,14 @@ export async function startServer(options: ServeOptions): Promise<Running> {
       gatewayKey: process.env.CANBAO_GATEWAY_KEY ?? 'canbao-development-gateway-key',
       webRoot,
       secureCookies: process.env.CANBAO_SECURE_COOKIES === '1',
+      trustProxy: process.env.CANBAO_TRUST_PROXY === '1',
       logger: options.logger ?? false,
     });
     await app.listen({ port: options.port, host: options.host });
-    const url = `http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${options.port}`;
+    // The port actually bound (port 0 asks the system for a free one: tests).
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    const url = `http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${port}`;
     const isDemo = (await setting(db, DEMO_TODAY_KEY)) !== null;
     options.log('');
     options.log(`canbao 已启动：${url}`);

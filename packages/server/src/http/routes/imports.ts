@@ -4,10 +4,7 @@
  * row checked, nothing written when a row is wrong, an error report (.xlsx with 错误原因) to
  * download — and, during a campaign, the unpaid people whose groups changed reassessed at once.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
 import { DEPARTMENTS, type DepartmentCode, departmentFromLabel, parseDate } from '@canbao/core';
 import { z } from 'zod';
 import { reassessAfterGroupImport } from '../../collection/group-changes.ts';
@@ -18,6 +15,7 @@ import { IMPORT_KINDS } from '../../registry/kinds/index.ts';
 import type { App } from '../app.ts';
 import { type AppConfig, change, needs, userOf } from '../context.ts';
 import { AppError, notFound } from '../errors.ts';
+import { receiveUpload } from '../uploads.ts';
 
 const errorReportPath = (config: AppConfig, importId: number) =>
   join(config.filesDir, `import-${importId}-errors.xlsx`);
@@ -35,13 +33,8 @@ export async function importRoutes(app: App, config: AppConfig) {
     },
     async (request) => {
       const user = userOf(request);
-      const part = await request.file();
-      if (!part) throw new AppError(400, 'no_file', '请选择要上传的文件');
-      const fields = Object.fromEntries(
-        Object.entries(part.fields).flatMap(([k, v]) =>
-          v && !Array.isArray(v) && 'value' in v ? [[k, String(v.value)]] : [],
-        ),
-      ) as Record<string, string>;
+      const upload = await receiveUpload(config, request);
+      const fields = upload.fields;
       // A department's submitter speaks for their own department only.
       let department: DepartmentCode | null;
       if (user.role === 'department') {
@@ -62,16 +55,7 @@ export async function importRoutes(app: App, config: AppConfig) {
           throw new AppError(400, 'effective', `生效日期有误：${(error as Error).message}`);
         }
       }
-      const extension = extname(part.filename).toLowerCase();
-      if (!['.xlsx', '.csv'].includes(extension))
-        throw new AppError(400, 'file_type', '只能上传 .xlsx 或 .csv 文件');
-      await mkdir(config.filesDir, { recursive: true });
-      const stored = join(
-        config.filesDir,
-        `upload-${Date.now()}-${Math.random().toString(36).slice(2, 8)}${extension}`,
-      );
-      await pipeline(part.file, createWriteStream(stored));
-      if (part.file.truncated) throw new AppError(413, 'too_large', '文件过大');
+      const stored = upload.path;
       const kind = IMPORT_KINDS.groups as Parameters<typeof importFile>[0]['kind'];
       return change(config, request, async (ctx) => {
         const handle: DatabaseHandle = {
@@ -107,7 +91,7 @@ export async function importRoutes(app: App, config: AppConfig) {
         const answer = {
           id: result.importId,
           status: result.status,
-          fileName: part.filename,
+          fileName: upload.fileName,
           rowsTotal: result.rowsTotal,
           rowsWritten: result.rowsWritten,
           rowsRejected: result.rowsRejected,

@@ -2,6 +2,7 @@
 import type { App } from '../app.ts';
 import type { AppConfig } from '../context.ts';
 import { adminRoutes } from './admin.ts';
+import { backofficeRoutes } from './backoffice.ts';
 import { collectionRoutes } from './collection.ts';
 import { financeRoutes } from './finance.ts';
 import { importRoutes } from './imports.ts';
@@ -20,6 +21,7 @@ export const ROUTES: readonly RouteModule[] = [
   reportRoutes,
   importRoutes,
   financeRoutes,
+  backofficeRoutes,
   policyRoutes,
   residentRoutes,
   adminRoutes,

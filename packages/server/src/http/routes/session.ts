@@ -89,7 +89,8 @@ export async function sessionRoutes(app: App, config: AppConfig) {
         path: '/',
         httpOnly: true,
         sameSite: 'strict',
-        secure: config.secureCookies,
+        // Secure behind TLS: configured, or the request came over HTTPS (directly or via the proxy).
+        secure: config.secureCookies || request.protocol === 'https',
       });
       return {
         user: await sessionUser(config, user),
