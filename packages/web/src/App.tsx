@@ -43,11 +43,14 @@ function Guard({ any, children }: { any?: string[]; children: ReactNode }) {
   return <>{children}</>;
 }
 
+/**
+ * "/" is the dashboard for everyone who may read it (the village clerk reaches it from the menu;
+ * signing in takes her to the cash page instead); others go to their first page.
+ */
 function Home() {
-  const { session } = useSession();
+  const { session, can } = useSession();
   if (!session) return null;
-  const home = homeOf(session.user);
-  if (home !== '/') return <Navigate to={home} replace />;
+  if (!can('dashboard.read')) return <Navigate to={homeOf(session.user)} replace />;
   return <Dashboard />;
 }
 

@@ -131,11 +131,13 @@ interface DataTableProps {
   extra?: ColumnsType<Row>;
   /** Fields not to show (internal ids the user cannot act on). */
   hide?: string[];
+  /** Fields to put first, in this order (who and what state, before the details). */
+  first?: string[];
   testId?: string;
 }
 
-export function DataTable({ rows, loading, extra = [], hide = [], testId }: DataTableProps) {
-  const keys: string[] = [];
+export function DataTable({ rows, loading, extra = [], hide = [], first = [], testId }: DataTableProps) {
+  const keys: string[] = first.filter((k) => rows?.some((row) => k in row));
   for (const row of rows ?? []) {
     for (const key of Object.keys(row)) if (!keys.includes(key) && !hide.includes(key)) keys.push(key);
   }

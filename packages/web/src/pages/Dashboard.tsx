@@ -81,6 +81,7 @@ export default function DashboardPage() {
     .map((r) => ({ value: r.code, label: r.name }));
 
   const t = data?.totals;
+  const hasChildren = (data?.children.length ?? 0) > 0;
   const barOption = useMemo(
     () =>
       data && {
@@ -183,15 +184,17 @@ export default function DashboardPage() {
         <Typography.Title level={4} style={{ margin: 0 }}>
           {data ? `${data.region.name} ${data.benefitYear} 年度征缴进度` : '征缴进度'}
         </Typography.Title>
-        <Select
-          style={{ minWidth: 200 }}
-          placeholder="选择地区"
-          value={region ?? data?.region.code}
-          options={regionOptions}
-          onChange={setRegion}
-          showSearch={{ optionFilterProp: 'label' }}
-          data-testid="dashboard-region"
-        />
+        {regionOptions.length > 1 && (
+          <Select
+            style={{ minWidth: 200 }}
+            placeholder="选择地区"
+            value={region ?? data?.region.code}
+            options={regionOptions}
+            onChange={setRegion}
+            showSearch={{ optionFilterProp: 'label' }}
+            data-testid="dashboard-region"
+          />
+        )}
       </Space>
       <Row gutter={[12, 12]} data-testid="dashboard-cards">
         {(loading && !t ? ['a', 'b', 'c', 'd'] : []).map((k) => (
@@ -212,16 +215,15 @@ export default function DashboardPage() {
         ))}
       </Row>
       <Row gutter={[12, 12]}>
-        <Col xs={24} xl={12}>
-          <Card size="small" title="下级地区任务完成率">
-            {barOption && data && data.children.length > 0 ? (
-              <Chart option={barOption} testId="dashboard-bar" />
-            ) : (
-              <Typography.Text type="secondary">没有下级地区</Typography.Text>
-            )}
-          </Card>
-        </Col>
-        <Col xs={24} xl={12}>
+        {/* A village has no regions below it: the daily chart then takes the row. */}
+        {hasChildren && (
+          <Col xs={24} xl={12}>
+            <Card size="small" title="下级地区任务完成率">
+              {barOption && <Chart option={barOption} testId="dashboard-bar" />}
+            </Card>
+          </Col>
+        )}
+        <Col xs={24} xl={hasChildren ? 12 : 24}>
           <Card size="small" title="每日征缴">
             {lineOption && <Chart option={lineOption} testId="dashboard-line" />}
           </Card>
@@ -282,7 +284,7 @@ export default function DashboardPage() {
               data-testid="dashboard-groups"
               rowKey="code"
               loading={loading}
-              dataSource={data?.groups ?? []}
+              dataSource={(data?.groups ?? []).filter((g) => g.people > 0)}
               pagination={false}
               scroll={{ x: 'max-content' }}
               columns={[

@@ -2,7 +2,7 @@
  * Finding a person: by name, by identity number (or its last digits, as people read them out) or by
  * household number. Phones get cards, desktops a table.
  */
-import { Card, Empty, Grid, Space, Table, Tag, Typography } from 'antd';
+import { Card, Empty, Grid, Pagination, Space, Table, Tag, Typography } from 'antd';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, query } from '../api.ts';
 import { SearchBox } from '../components/SearchBox.tsx';
@@ -43,6 +43,7 @@ export default function People() {
   );
 
   const open = (person: PersonItem) => navigate(`/people/${person.id}`);
+  const goTo = (next: number) => setParams(q ? { q, page: String(next) } : { page: String(next) });
 
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
@@ -86,6 +87,16 @@ export default function People() {
               </div>
             </Card>
           ))}
+          {(data?.total ?? 0) > pageSize && (
+            <Pagination
+              simple
+              current={page}
+              pageSize={pageSize}
+              total={data?.total ?? 0}
+              onChange={goTo}
+              style={{ textAlign: 'center' }}
+            />
+          )}
         </Space>
       ) : (
         <Table<PersonItem>
@@ -104,7 +115,7 @@ export default function People() {
             total: data?.total ?? 0,
             showSizeChanger: false,
             showTotal: (total) => `共 ${total} 人`,
-            onChange: (next) => setParams(q ? { q, page: String(next) } : { page: String(next) }),
+            onChange: goTo,
           }}
           columns={[
             { title: '姓名', dataIndex: 'name' },

@@ -10,6 +10,7 @@ import {
   Card,
   Descriptions,
   Empty,
+  Grid,
   Result,
   Skeleton,
   Space,
@@ -138,6 +139,7 @@ function Explain({ id }: { id: string }) {
 
 function Household({ householdId, currentId }: { householdId: number; currentId: number }) {
   const { can } = useSession();
+  const phone = Grid.useBreakpoint().md === false;
   const navigate = useNavigate();
   const [newborn, setNewborn] = useState(false);
   const [verify, setVerify] = useState(false);
@@ -145,35 +147,38 @@ function Household({ householdId, currentId }: { householdId: number; currentId:
     (signal) => api.get<HouseholdDue>(`/api/households/${householdId}/due`, { signal }),
     [householdId],
   );
+  const actions = (
+    <Space wrap>
+      {can('collection.cash') && data && (
+        <Button size="small" type="primary" onClick={() => navigate(`/collect?household=${householdId}`)}>
+          收缴
+        </Button>
+      )}
+      {can('people.write') && (
+        <>
+          <Button
+            size="small"
+            icon={<UserAddOutlined />}
+            onClick={() => setNewborn(true)}
+            data-testid="newborn-button"
+          >
+            新增新生儿
+          </Button>
+          <Button size="small" onClick={() => setVerify(true)} data-testid="verification-button">
+            入户核实
+          </Button>
+        </>
+      )}
+    </Space>
+  );
   return (
     <Card
       size="small"
       title={`家庭成员${data ? `（户号 ${data.householdNumber}）` : ''}`}
-      extra={
-        <Space wrap>
-          {can('collection.cash') && data && (
-            <Button size="small" type="primary" onClick={() => navigate(`/collect?household=${householdId}`)}>
-              收缴
-            </Button>
-          )}
-          {can('people.write') && (
-            <>
-              <Button
-                size="small"
-                icon={<UserAddOutlined />}
-                onClick={() => setNewborn(true)}
-                data-testid="newborn-button"
-              >
-                新增新生儿
-              </Button>
-              <Button size="small" onClick={() => setVerify(true)} data-testid="verification-button">
-                入户核实
-              </Button>
-            </>
-          )}
-        </Space>
-      }
+      // On a phone the header has no room for the buttons: they go above the members.
+      extra={phone ? null : actions}
     >
+      {phone && <div style={{ marginBottom: 8 }}>{actions}</div>}
       <Table
         size="small"
         rowKey="personId"
@@ -260,7 +265,12 @@ export default function PersonDetail() {
 
   const basic = (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
-      <Descriptions bordered size="small" column={{ xs: 1, md: 2 }}>
+      <Descriptions
+        bordered
+        size="small"
+        column={{ xs: 1, md: 2 }}
+        styles={{ label: { whiteSpace: 'nowrap' } }}
+      >
         <Descriptions.Item label="姓名">{person.name}</Descriptions.Item>
         <Descriptions.Item label="证件号码">
           <Space wrap>

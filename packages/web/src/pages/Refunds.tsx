@@ -109,6 +109,7 @@ export default function Refunds() {
           rows={rowsOf(list.data)}
           loading={list.loading}
           hide={['county_code', 'person_id', 'rule_id', 'rule_quote', 'created_at']}
+          first={['id', 'name', 'idNumberMasked', 'statusLabel', 'amount_fen', 'reason', 'requested_on']}
           testId="refunds-table"
           extra={
             can('refunds.decide')
