@@ -35,7 +35,7 @@ import { openDatabase, SQLITE_FILE } from '../packages/server/src/db/open.ts';
 import { writeXlsx } from '../packages/server/src/files/write-xlsx.ts';
 import { loadPolicy } from '../packages/server/src/policy/repository.ts';
 import { reportByName } from '../packages/server/src/reports/index.ts';
-import { progressDefinition } from '../packages/server/src/reports/progress.ts';
+import { progressDefinition, progressTuning } from '../packages/server/src/reports/progress.ts';
 import { reportSheets } from '../packages/server/src/reports/report.ts';
 import { fmt, idNumberOf, log } from './common.ts';
 
@@ -46,6 +46,7 @@ const { values: options } = parseArgs({
     reports: { type: 'string', default: '60' },
     concurrency: { type: 'string', default: '64' },
     later: { type: 'string', default: '20000' },
+    'save-after': { type: 'string' },
     cold: { type: 'string' },
   },
 });
@@ -54,6 +55,7 @@ const VILLAGES = Number(options.villages);
 const REPORTS = Number(options.reports);
 const CONCURRENCY = Number(options.concurrency);
 const LATER = Number(options.later);
+if (options['save-after']) progressTuning.saveAfter = Number(options['save-after']);
 const TOWNSHIPS = 10;
 const TARGET_MS = 200;
 const COUNTY = '341024';

@@ -68,3 +68,21 @@ export async function readSheet(path: string, sheet: string, requiredHeaders: st
   for await (const row of table.rows()) rows.push({ ...row.values });
   return { headerLine: table.headerLine, rows };
 }
+
+/** Annex 2 of the 蕲县镇 notice, as the township's spreadsheet has it. */
+export const ANNEX2 = [
+  ['蕲县村', 5167, 1291750],
+  ['邱元村', 4263, 1065750],
+  ['徐桥村', 4358, 1089500],
+  ['灯塔村', 3997, 999250],
+  ['周王村', 4970, 1242500],
+  ['团结村', 5514, 1378500],
+  ['代安村', 4220, 1055000],
+  ['大江村', 3102, 775500],
+  ['袁小寨村', 5229, 1307250],
+  ['白陈村', 4504, 1126000],
+  ['白安村', 3719, 929750],
+  ['许寨村', 4220, 1055000],
+  ['刘圩村', 5267, 1316750],
+  ['忠陈村', 4488, 1122000],
+] as const;

@@ -22,7 +22,7 @@ import {
 } from '../src/reports/progress.ts';
 import { campaignWorld, csvFile, idNumber, type World } from './collection-harness.ts';
 import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
-import { canbao, readSheet, reportEnv, xlsxPath } from './report-cli.ts';
+import { ANNEX2, canbao, readSheet, reportEnv, xlsxPath } from './report-cli.ts';
 
 const COUNTY = '341302';
 const TOWNSHIP = '341302900';
@@ -33,24 +33,6 @@ const LI = idNumber('34130219820202022'); // 蕲县村: pays 320.00 on 10-10
 const WANG = idNumber('34130219400303033'); // 邱元村 特困: full subsidy, confirmed 10-05
 const ZHAO = idNumber('34130219900404044'); // 邱元村: pays 320.00 on 10-08, refund approved 10-12, paid out 10-15
 const SUN = idNumber('34130219920606066'); // 邱元村: enrolled, never pays
-
-/** Annex 2 of the 蕲县镇 notice, as the township's spreadsheet has it. */
-const ANNEX2 = [
-  ['蕲县村', 5167, 1291750],
-  ['邱元村', 4263, 1065750],
-  ['徐桥村', 4358, 1089500],
-  ['灯塔村', 3997, 999250],
-  ['周王村', 4970, 1242500],
-  ['团结村', 5514, 1378500],
-  ['代安村', 4220, 1055000],
-  ['大江村', 3102, 775500],
-  ['袁小寨村', 5229, 1307250],
-  ['白陈村', 4504, 1126000],
-  ['白安村', 3719, 929750],
-  ['许寨村', 4220, 1055000],
-  ['刘圩村', 5267, 1316750],
-  ['忠陈村', 4488, 1122000],
-] as const;
 
 const targetsFile = (rows: readonly (readonly [string, number | string, number | string])[], total: string) =>
   csvFile([

@@ -258,7 +258,12 @@ export function registerData(program: Command): void {
             byLine.set(e.line, byLine.has(e.line) ? `${byLine.get(e.line)}；${text}` : text);
           }
           await writeErrorReport(
-            { file, sheet: result.sheet, expectedHeaders: kind.columns.map((c) => c.header) },
+            // The headers as the import found them, aliases included (the file's own wording).
+            {
+              file,
+              sheet: result.sheet,
+              expectedHeaders: kind.columns.map((c) => [c.header, ...(c.aliases ?? [])]),
+            },
             byLine,
             reportPath,
           );

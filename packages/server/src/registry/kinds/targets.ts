@@ -56,7 +56,8 @@ export const targets: ImportKind<TargetRow> = {
     {
       key: 'people',
       header: '应参保人数',
-      aliases: ['任务人数', '应参保人数（人）'],
+      // 符合参保人数: the heading of annex 2 of the 蕲县镇 notice itself.
+      aliases: ['任务人数', '应参保人数（人）', '符合参保人数'],
       required: true,
       note: '人',
       example: '5167',
@@ -64,7 +65,7 @@ export const targets: ImportKind<TargetRow> = {
     {
       key: 'amount',
       header: '任务金额（元）',
-      aliases: ['任务金额', '征缴任务（元）', '应缴金额（元）'],
+      aliases: ['任务金额', '征缴任务（元）', '应缴金额（元）', '参保金额', '参保金额（元）'],
       required: true,
       note: '元，按表所列',
       example: '1291750',
