@@ -22,7 +22,12 @@ export function RegionPicker({
   onChange,
   testId,
   style,
+  id,
+  placeholder = '全部（本人管辖范围）',
 }: {
+  placeholder?: string;
+  /** Given by a Form.Item, so its label points at the picker. */
+  id?: string;
   value?: string;
   /** Optional so that a Form.Item can supply value and onChange itself. */
   onChange?: (code: string | undefined) => void;
@@ -44,11 +49,12 @@ export function RegionPicker({
   }, [data]);
   return (
     <TreeSelect
+      id={id}
       style={{ minWidth: 220, ...style }}
       value={value}
       onChange={(code: string | undefined) => onChange?.(code)}
       treeData={tree}
-      placeholder="全部（本人管辖范围）"
+      placeholder={placeholder}
       allowClear
       showSearch={{ treeNodeFilterProp: 'title' }}
       treeDefaultExpandedKeys={tree.map((n) => n.value)}

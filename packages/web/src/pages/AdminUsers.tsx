@@ -170,7 +170,7 @@ export default function AdminUsers() {
           label="管辖地区（与角色的层级一致）"
           rules={[{ required: true, message: '请选择地区' }]}
         >
-          <RegionPicker />
+          <RegionPicker placeholder="选择区划（可输入名称查找）" />
         </Form.Item>
         {/* Only a department submitter speaks for a department. */}
         <Form.Item noStyle shouldUpdate={(a, b) => a.role !== b.role}>
