@@ -57,7 +57,9 @@ const LI = idNumber('34130219820202002');
 const SUN = idNumber('34130219920606006');
 
 it('runs withholding: agreements, batch file, result, retry after a change of card, reconcile', {
-  timeout: 180_000,
+  // Some forty child processes, each loading the program: 90 s on a shared 2-core machine, 150–210 s
+  // while other test suites run beside it.
+  timeout: 360_000,
 }, async () => {
   const day = '2021-10-08';
   const population = file('pop.csv', [

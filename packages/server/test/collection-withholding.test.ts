@@ -236,6 +236,19 @@ describeEachEngine('bank withholding', (engine) => {
       /^埇桥区.*银行代扣清单.*批次号 341302-20211008-1.*生成日期 2021-10-08/,
     );
     expect(String(sheet.getCell('A2').value)).toContain('2022 年度，共 3 笔，合计 680.00 元');
+    // The lean writer's sheet as Excel shows it: titles merged across the 11 columns, the header
+    // bold on grey and frozen, every column text so card and ID numbers stay digits.
+    expect(sheet.getCell('K1').isMerged && sheet.getCell('K2').isMerged).toBe(true);
+    expect(sheet.getCell('A3').value).toBe('批次号');
+    expect(sheet.getCell('A3').font?.bold).toBe(true);
+    expect(sheet.getCell('A3').fill).toMatchObject({ pattern: 'solid', fgColor: { argb: 'FFE7E6E6' } });
+    expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 3 });
+    expect([sheet.getCell('D4').numFmt, sheet.getColumn(11).numFmt, sheet.getColumn(4).width]).toEqual([
+      '@',
+      '@',
+      24,
+    ]);
+    expect(sheet.getCell('D4').value).toBe('6228480000000000011');
 
     // Everyone is in a batch waiting for its result: the next export has nobody.
     expect(await exportWithholdingBatch(ctx, { out: outFile('xlsx') })).toBeNull();

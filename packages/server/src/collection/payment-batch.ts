@@ -23,6 +23,7 @@ import {
   FactsError,
   type Fen,
   formatYuan,
+  idCheckCharacter,
   type JournalLine,
   type Policy,
   validateTransfer,
@@ -254,7 +255,7 @@ export async function recordPaymentBatch(
         if (m.coverage_year) facts.coverageYear = m.coverage_year;
         let a: Assessment;
         try {
-          a = assess(policy, facts, { explain: false });
+          a = assessShared(policy, facts);
         } catch (error) {
           if (error instanceof FactsError) {
             throw new CollectionError('facts', `人员 #${m.person_id} 的登记信息不足以测算：${error.message}`);
@@ -293,6 +294,43 @@ export async function recordPaymentBatch(
       first instanceof CollectionError || first === undefined ? first : { ...first, replayed: true };
   }
   return results as (PaymentResult | CollectionError)[];
+}
+
+/** Distinct assessments kept per policy; the whole table is dropped when it fills. */
+const SHARED_LIMIT = 100_000;
+const sharedAssessments = new WeakMap<Policy, Map<string, Assessment>>();
+
+/**
+ * `assess` without repeating it for facts it has already answered. An assessment depends on the
+ * facts alone, and on the identity number only through its birth date (the only thing readFacts
+ * takes from it): people born on the same day, in the same groups, paying on the same day get the
+ * same assessment — in a county of a million, almost everyone shares it with someone (about 36,500
+ * birth dates). The key is therefore the facts with the identity number's birth digits in its
+ * place, used only for a number that passes the checks that do not depend on the date (18
+ * characters, digits, check character); the first person of a key is assessed in full, so a date
+ * that does not exist is refused for every one of them. Anything else is assessed directly.
+ * The result is shared and never changed by callers; the facts stored with it are each person's own.
+ */
+function assessShared(policy: Policy, facts: Record<string, unknown>): Assessment {
+  const id = facts.idNumber;
+  if (typeof id !== 'string') return assess(policy, facts, { explain: false });
+  const number = id.trim().toUpperCase();
+  if (!/^\d{17}[\dX]$/.test(number) || idCheckCharacter(number) !== number[17]) {
+    return assess(policy, facts, { explain: false });
+  }
+  let table = sharedAssessments.get(policy);
+  if (!table) {
+    table = new Map();
+    sharedAssessments.set(policy, table);
+  }
+  const key = JSON.stringify({ ...facts, idNumber: number.slice(6, 14) });
+  let a = table.get(key);
+  if (!a) {
+    a = assess(policy, facts, { explain: false });
+    if (table.size >= SHARED_LIMIT) table.clear();
+    table.set(key, a);
+  }
+  return a;
 }
 
 /** The same refusals recordPayment makes after assessing one member. */
