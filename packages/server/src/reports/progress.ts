@@ -908,7 +908,31 @@ function subsidisedGroups(policy: Policy): string[] {
   return [...new Set(policy.subsidies.rules.flatMap((r) => r.groups as readonly string[]))].sort();
 }
 
-export async function progressReport(
+/** The report in progress per database: the next one waits for it. */
+const running = new WeakMap<Kysely<Database>, Promise<unknown>>();
+
+/**
+ * 征缴进度 of a region as of a date. On SQLite, reports on one database run one at a time: they
+ * bring the same kept facts up to date and may store them (the web app serves several dashboards
+ * at once), and the stored snapshot must be the one every kept entry was read at.
+ */
+export function progressReport(
+  ctx: CollectionContext,
+  regionCode: string,
+  asOf: string,
+  benefitYear?: number,
+): Promise<ProgressReport> {
+  const run = () => unlockedProgressReport(ctx, regionCode, asOf, benefitYear);
+  if (dialectOf(ctx.db) !== 'sqlite') return run();
+  const report = (running.get(ctx.db) ?? Promise.resolve()).then(run, run);
+  running.set(
+    ctx.db,
+    report.catch(() => {}),
+  );
+  return report;
+}
+
+async function unlockedProgressReport(
   ctx: CollectionContext,
   regionCode: string,
   asOf: string,
