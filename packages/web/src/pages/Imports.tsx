@@ -5,6 +5,7 @@
  */
 import { DownloadOutlined, InboxOutlined } from '@ant-design/icons';
 import {
+  Alert,
   App,
   Button,
   Card,
@@ -37,7 +38,19 @@ interface ImportResult {
   rowsRejected: number;
   errors: { line: number; field: string | null; message: string }[];
   summary: Record<string, unknown>;
+  /** People whose amount was worked out again because their groups changed. */
+  reassessed?: number;
 }
+
+/** What a new list changed against the department's previous one (a monthly update). */
+const SUMMARY_LABELS: Record<string, string> = {
+  peopleAdded: '新建人员',
+  added: '新认定',
+  removed: '移出名单',
+  changed: '认定有变',
+  unchanged: '未变',
+  reassessed: '重新测算人数',
+};
 
 interface ImportRow {
   id: number;
@@ -55,6 +68,10 @@ interface ImportRow {
 }
 
 function ImportOutcome({ result }: { result: ImportResult }) {
+  const summary = Object.entries({
+    ...(result.summary ?? {}),
+    reassessed: result.reassessed,
+  }).filter(([, value]) => value !== null && value !== undefined);
   const ok = result.status === 'completed';
   return (
     <Card size="small" data-testid="import-result">
@@ -74,10 +91,10 @@ function ImportOutcome({ result }: { result: ImportResult }) {
           ) : null
         }
       />
-      {Object.keys(result.summary ?? {}).length > 0 && (
+      {summary.length > 0 && (
         <Descriptions size="small" bordered column={{ xs: 1, md: 3 }} style={{ marginBottom: 12 }}>
-          {Object.entries(result.summary).map(([key, value]) => (
-            <Descriptions.Item key={key} label={key}>
+          {summary.map(([key, value]) => (
+            <Descriptions.Item key={key} label={SUMMARY_LABELS[key] ?? key}>
               {renderValue(key, value)}
             </Descriptions.Item>
           ))}
@@ -143,6 +160,13 @@ export default function Imports() {
         资助人群名单导入
       </Typography.Title>
       <Card size="small">
+        <Alert
+          type="info"
+          showIcon
+          style={{ marginBottom: 16, maxWidth: 640 }}
+          title="请上传完整名单（不是新增部分）"
+          description="名单中出现的每个人员类别，以本次上传为该类别当前的全部认定人员：与上次相比，新出现的人员将被认定，本次名单中没有的人员将移出该类别。导入后可查看变化情况。"
+        />
         <Form layout="vertical" style={{ maxWidth: 640 }}>
           <Form.Item label="认定部门" required>
             <Select
