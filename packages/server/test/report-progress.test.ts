@@ -189,6 +189,19 @@ describeEachEngine('task table (targets import)', (engine) => {
       }),
     ]);
     expect(await targetRows(handle)).toEqual([]);
+
+    // 合计 in the 序号 column, the village name left empty: the row is named and told where it goes.
+    const misplaced = await importTargets(
+      handle,
+      csvFile([
+        '序号,村名,应参保人数,任务金额（元）',
+        ...ANNEX2.map(([name, people, amount], i) => `${i + 1},${name},${people},${amount}`),
+        '合计,,63018,15754500',
+      ]),
+    );
+    expect(misplaced.errors).toEqual([
+      expect.objectContaining({ line: 16, column: '村名', reason: '村名为空（合计行请把“合计”写在村名列）' }),
+    ]);
   });
 });
 

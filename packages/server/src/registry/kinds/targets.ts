@@ -85,6 +85,11 @@ export const targets: ImportKind<TargetRow> = {
     const amountFen = field(report, 'amount', () => parseYuanCell(values.amount ?? ''));
     const benefitYear = values.year ? field(report, 'year', () => parseYear(values.year as string)) : null;
     let regionCode: string | null = null;
+    if (text === '') {
+      // Often a 合计 row with the word in the 序号 column: say where it belongs.
+      report('region', '村名为空（合计行请把“合计”写在村名列）');
+      return null;
+    }
     if (!TOTAL_NAMES.has(text)) {
       const region = ctx.regions.resolve(text);
       if (typeof region === 'string') report('region', region);
