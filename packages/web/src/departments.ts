@@ -11,3 +11,14 @@ export const DEPARTMENTS: Record<string, string> = {
 };
 
 export const DEPARTMENT_OPTIONS = Object.entries(DEPARTMENTS).map(([value, label]) => ({ value, label }));
+
+/** Who pays a subsidy (先缴后补 batches are made per funder). */
+export const FUNDER_OPTIONS = [
+  { value: 'medical_assistance', label: '医疗救助资金' },
+  { value: 'finance', label: '财政' },
+  { value: 'civil_affairs', label: '民政部门' },
+  { value: 'rural_revitalisation', label: '乡村振兴部门' },
+  { value: 'health', label: '卫生健康部门' },
+  { value: 'veterans', label: '退役军人事务部门' },
+  { value: 'disabled_federation', label: '残联' },
+];

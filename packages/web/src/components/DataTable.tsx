@@ -153,7 +153,8 @@ export function DataTable({ rows, loading, extra = [], hide = [], first = [], te
       align: isMoney(key) ? ('right' as const) : undefined,
       render: (value: unknown) => renderValue(key, value),
     })),
-    ...extra,
+    // Action columns only beside rows: an empty list shows just "no data".
+    ...(rows?.length ? extra : []),
   ];
   return (
     <Table<Row>
