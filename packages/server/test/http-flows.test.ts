@@ -417,6 +417,17 @@ describeEachEngine('web API flows', (engine) => {
     expect(detail.person.idNumberMasked).not.toBe(PEOPLE.zhang);
 
     expect((await upload({ department: '乡村振兴' }, '姓名,公民身份号码,人员类别\n')).statusCode).toBe(403);
+    // A bad row: nothing written, the rows listed, and the error report to download.
+    const bad = await upload(
+      {},
+      ['身份证号,姓名,类别', `${PEOPLE.li},李四,低保`, '123,无名,低保'].join('\n'),
+    );
+    expect(bad.json()).toMatchObject({ status: 'rejected', rowsWritten: 0, rowsRejected: 1 });
+    expect(bad.json().errors[0]).toMatchObject({ line: 3 });
+    const report = await w.call(minzheng, 'GET', `/api/imports/${bad.json().id}/errors.xlsx`);
+    expect(report.statusCode).toBe(200);
+    expect(report.headers['content-type']).toContain('spreadsheetml');
+    expect(report.rawPayload.subarray(0, 2).toString()).toBe('PK');
     // The department's own list shows the person, masked.
     const members = (await w.call(minzheng, 'GET', '/api/department/members')).json();
     expect(members).toMatchObject({ departmentLabel: '民政', total: 1 });

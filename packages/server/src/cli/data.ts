@@ -9,10 +9,10 @@ import type { Command } from 'commander';
 import { reassessAfterGroupImport } from '../collection/group-changes.ts';
 import { migrateToLatest, migrationStatus } from '../db/migrate.ts';
 import { type DatabaseHandle, openDatabase } from '../db/open.ts';
-import { writeErrorReport } from '../files/error-report.ts';
 import { writeXlsx } from '../files/write-xlsx.ts';
 import { exportRegistry, exportVillageRoster } from '../registry/exports.ts';
 import { type ImportResult, importFile } from '../registry/import.ts';
+import { writeImportErrorReport } from '../registry/import-errors.ts';
 import type { GroupChange } from '../registry/kinds/groups.ts';
 import { IMPORT_KINDS } from '../registry/kinds/index.ts';
 import { writeTemplate } from '../registry/templates.ts';
@@ -252,21 +252,7 @@ export function registerData(program: Command): void {
         if (result.errors.length > 0) {
           reportPath =
             options.report ?? join(dirname(file), `${basename(file, extname(file))}-错误报告.xlsx`);
-          const byLine = new Map<number, string>();
-          for (const e of result.errors) {
-            const text = e.column ? `${e.column}：${e.reason}` : e.reason;
-            byLine.set(e.line, byLine.has(e.line) ? `${byLine.get(e.line)}；${text}` : text);
-          }
-          await writeErrorReport(
-            // The headers as the import found them, aliases included (the file's own wording).
-            {
-              file,
-              sheet: result.sheet,
-              expectedHeaders: kind.columns.map((c) => [c.header, ...(c.aliases ?? [])]),
-            },
-            byLine,
-            reportPath,
-          );
+          await writeImportErrorReport(kind, result, file, reportPath);
         }
         if (options.changes && result.status === 'completed') {
           await writeChanges(

@@ -9,8 +9,8 @@ import { DEPARTMENTS, type DepartmentCode, departmentFromLabel, parseDate } from
 import { z } from 'zod';
 import { reassessAfterGroupImport } from '../../collection/group-changes.ts';
 import type { DatabaseHandle } from '../../db/open.ts';
-import { writeErrorReport } from '../../files/error-report.ts';
 import { importFile } from '../../registry/import.ts';
+import { writeImportErrorReport } from '../../registry/import-errors.ts';
 import { IMPORT_KINDS } from '../../registry/kinds/index.ts';
 import type { App } from '../app.ts';
 import { type AppConfig, change, needs, userOf } from '../context.ts';
@@ -77,16 +77,7 @@ export async function importRoutes(app: App, config: AppConfig) {
         });
         const reassessed = await reassessAfterGroupImport(ctx, result);
         if (result.errors.length > 0 && result.importId !== null) {
-          const byLine = new Map<number, string>();
-          for (const e of result.errors) {
-            const text = e.column ? `${e.column}：${e.reason}` : e.reason;
-            byLine.set(e.line, byLine.has(e.line) ? `${byLine.get(e.line)}；${text}` : text);
-          }
-          await writeErrorReport(
-            { file: stored, sheet: result.sheet, expectedHeaders: kind.columns.map((c) => c.header) },
-            byLine,
-            errorReportPath(config, result.importId),
-          );
+          await writeImportErrorReport(kind, result, stored, errorReportPath(config, result.importId));
         }
         const answer = {
           id: result.importId,
