@@ -255,6 +255,16 @@ describeEachEngine('demo county', (engine) => {
     expect(ranking.stages[1]?.due).toBe(false);
   });
 
+  it('gives the bank a withholding batch to export: unpaid households that signed an agreement', async () => {
+    const signed = await handle.db
+      .selectFrom('enrollments')
+      .innerJoin('bank_agreements', 'bank_agreements.person_id', 'enrollments.person_id')
+      .select(['enrollments.status', 'enrollments.withhold'])
+      .execute();
+    expect(signed.length).toBeGreaterThan(0);
+    expect(signed.every((r) => r.status === 'awaiting_payment' && r.withhold === 1)).toBe(true);
+  });
+
   it('leaves the books balanced', async () => {
     const check = await checkLedger(ctxOf(handle));
     expect(check.differences).toEqual([]);

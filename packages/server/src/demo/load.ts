@@ -42,6 +42,7 @@ import {
   recordRemittance,
 } from '../collection/payments.ts';
 import { confirmTaxPayments } from '../collection/tax.ts';
+import { addAgreement, setWithholding } from '../collection/withholding.ts';
 import type { DatabaseHandle } from '../db/open.ts';
 import type { Database } from '../db/schema.ts';
 import { loadPolicy } from '../policy/repository.ts';
@@ -251,6 +252,7 @@ export async function loadDemoCounty(
     }
 
     await monthly(today);
+    await signWithholding(ctx(today, 'township-clerk'), households, personIds);
     const taxConfirmed = await confirmOlderPayments(ctx, today);
     await files.importEcerts(households, today);
     step();
@@ -620,6 +622,43 @@ async function remitCash(
       amountFen: held,
       remittedOn: date,
     });
+  }
+}
+
+/**
+ * Some households that have not paid yet signed a bank withholding agreement at the household visit
+ * (入户核实): every fourth unpaid household, the head's card paying for every member still awaiting
+ * payment — so the bank's page has a batch to export on the demo's business date.
+ */
+async function signWithholding(
+  ctx: CollectionContext,
+  households: readonly DemoHousehold[],
+  personIds: ReadonlyMap<string, number>,
+): Promise<void> {
+  const unpaid = households.filter((h) => h.payOn === null && h.members.length > 0);
+  let card = 0;
+  for (const [i, h] of unpaid.entries()) {
+    if (i % 4 !== 0) continue;
+    const head = h.members[0] as DemoHousehold['members'][number];
+    const cardNumber = `62284800${String(100_000_000 + ++card * 7_919).padStart(11, '0')}`;
+    for (const m of h.members) {
+      const personId = personIds.get(m.idNumber) as number;
+      const enrollment = await ctx.db
+        .selectFrom('enrollments')
+        .select('status')
+        .where('county_code', '=', ctx.countyCode)
+        .where('person_id', '=', personId)
+        .executeTakeFirst();
+      if (enrollment?.status !== 'awaiting_payment') continue;
+      await addAgreement(ctx, {
+        personId,
+        bank: '埇桥农商银行',
+        cardNumber,
+        holderName: head.name,
+        holderDocNumber: head.idNumber,
+      });
+      await setWithholding(ctx, personId, true, '入户核实：同意银行代扣');
+    }
   }
 }
 

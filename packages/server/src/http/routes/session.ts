@@ -80,7 +80,7 @@ export async function sessionRoutes(app: App, config: AppConfig) {
             countyCode: user.county_code,
             ip: request.ip,
           },
-          { action: 'login', objectType: 'session', objectId: user.id },
+          { action: 'login', objectType: 'user', objectId: user.id },
           now,
         );
         return session;
