@@ -175,6 +175,14 @@ describeEachEngine('web API flows', (engine) => {
       amountFen: 64_000,
       amountInWords: '陆佰肆拾元整',
     });
+    // The clerk's dashboard: her village's figures moved, and its place in the township's bulletin.
+    const dashboard = (await w.call(clerk, 'GET', '/api/dashboard')).json();
+    expect(dashboard.region.name).toBe('蕲县村');
+    expect(dashboard.totals.paidPeople).toBe(2);
+    expect(dashboard.totals.changePeople).toBe(2);
+    expect(
+      dashboard.ranking.rows.filter((r: { own: boolean }) => r.own).map((r: { name: string }) => r.name),
+    ).toEqual(['蕲县村']);
     // The other village's clerk cannot read this receipt.
     const other = await w.login('village2');
     expect((await w.call(other, 'GET', `/api/receipts/${paid.json().orderId}`)).statusCode).toBe(404);
@@ -428,6 +436,19 @@ describeEachEngine('web API flows', (engine) => {
     expect(report.statusCode).toBe(200);
     expect(report.headers['content-type']).toContain('spreadsheetml');
     expect(report.rawPayload.subarray(0, 2).toString()).toBe('PK');
+    const imports = (await w.call(minzheng, 'GET', '/api/imports')).json();
+    expect(
+      imports.map((i: { status: string; hasErrorReport: boolean }) => [i.status, i.hasErrorReport]),
+    ).toEqual([
+      ['rejected', true],
+      ['completed', false],
+    ]);
+    const importAudit = await w.world.handle.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('action', '=', 'import_groups')
+      .execute();
+    expect(importAudit).toHaveLength(2);
     // The department's own list shows the person, masked.
     const members = (await w.call(minzheng, 'GET', '/api/department/members')).json();
     expect(members).toMatchObject({ departmentLabel: '民政', total: 1 });

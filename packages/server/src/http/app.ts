@@ -124,7 +124,9 @@ export async function buildApp(config: AppConfig): Promise<App> {
   await app.register(fastifyStatic, {
     root: serveWebApp ? (config.webRoot as string) : config.filesDir,
     serve: serveWebApp,
-    wildcard: false,
+    // Files are looked up per request, so a rebuilt web application is served without a restart;
+    // a path that is no file falls through to the not-found handler (the page for browser routes).
+    wildcard: true,
     index: ['index.html'],
   });
   return app;

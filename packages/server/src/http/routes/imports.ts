@@ -4,6 +4,7 @@
  * row checked, nothing written when a row is wrong, an error report (.xlsx with 错误原因) to
  * download — and, during a campaign, the unpaid people whose groups changed reassessed at once.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEPARTMENTS, type DepartmentCode, departmentFromLabel, parseDate } from '@canbao/core';
 import { z } from 'zod';
@@ -77,7 +78,10 @@ export async function importRoutes(app: App, config: AppConfig) {
         });
         const reassessed = await reassessAfterGroupImport(ctx, result);
         if (result.errors.length > 0 && result.importId !== null) {
-          await writeImportErrorReport(kind, result, stored, errorReportPath(config, result.importId));
+          // The report is a convenience: failing to write it must not undo the import's answer.
+          await writeImportErrorReport(kind, result, stored, errorReportPath(config, result.importId)).catch(
+            (error) => request.log.warn({ err: error }, 'error report not written'),
+          );
         }
         const answer = {
           id: result.importId,
@@ -133,7 +137,7 @@ export async function importRoutes(app: App, config: AppConfig) {
         rowsRejected: r.rows_rejected,
         actor: r.actor,
         finishedAt: r.finished_at,
-        hasErrorReport: r.rows_rejected > 0,
+        hasErrorReport: existsSync(errorReportPath(config, r.id)),
       }));
     },
   );

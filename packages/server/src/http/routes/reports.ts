@@ -171,10 +171,10 @@ export async function reportRoutes(app: App, config: AppConfig) {
       const children = progress.rows.filter(
         (r) => r.level === childLevel && r.regionCode !== region && r.regionCode.startsWith(region),
       );
-      const ranking =
-        own.level === 'village'
-          ? null
-          : await rankingReport(ctx, region, asOf, campaign.benefit_year).catch(() => null);
+      // A village sees the bulletin of its township: the ranking is published to every village
+      // (排位通报), and a clerk needs her village's place in it. Only aggregate figures appear.
+      const rankedRegion = own.level === 'village' ? region.slice(0, 9) : region;
+      const ranking = await rankingReport(ctx, rankedRegion, asOf, campaign.benefit_year).catch(() => null);
       const daily = await config.db
         .selectFrom('payments')
         .innerJoin('enrollments', 'enrollments.id', 'payments.enrollment_id')
@@ -240,6 +240,7 @@ export async function reportRoutes(app: App, config: AppConfig) {
                 amountFen: v.collectedFen,
                 change: v.collection.change,
                 lastThree: v.collection.lastThree,
+                own: v.regionCode === region,
               })),
               lastThree: ranking.villages.filter((v) => v.collection.lastThree).map((v) => v.regionName),
               stages: ranking.stages.map((s) => ({ id: s.id, label: s.label, by: s.by })),
