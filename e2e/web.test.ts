@@ -6,55 +6,17 @@
  * gateway simulator, and a village clerk cannot open another village's person. Screenshots are
  * kept in test-results/screenshots as artefacts.
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, type Running, startServer } from '../packages/server/src/http/server.ts';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, SHOTS } from './harness.ts';
 
-const CHROMIUM = process.env.CANBAO_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(import.meta.dirname, '..', 'test-results', 'screenshots');
 const VILLAGE_1 = '341302900001';
 
 // Browser steps wait for the page; give each scenario room on a busy 2-core machine.
 describe('web application in Chromium', { timeout: 120_000 }, () => {
-  let running: Running;
-  let browser: Browser;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium`);
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'canbao-e2e-'));
-    process.env.CANBAO_DATA = dataDir;
-    delete process.env.DATABASE_URL;
-    running = await startServer({ port: 0, host: '127.0.0.1', demo: true, buildWeb: true, log: () => {} });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await running?.close();
-  });
-
-  const db = () => running.handle.db;
-
-  async function signIn(user: string, mobile = false): Promise<Page> {
-    const context = await browser.newContext(
-      mobile
-        ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }
-        : { viewport: { width: 1366, height: 900 } },
-    );
-    context.setDefaultTimeout(20_000);
-    const page = await context.newPage();
-    await page.goto(`${running.url}/login`);
-    await page.getByTestId('login-username').fill(user);
-    await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL((url) => !url.pathname.startsWith('/login'));
-    return page;
-  }
+  const suite = browserSuite('canbao-e2e-');
+  const { db, signIn } = suite;
 
   /** A household of the village whose members all await payment. */
   async function unpaidHousehold(village: string) {
@@ -91,13 +53,13 @@ describe('web application in Chromium', { timeout: 120_000 }, () => {
   it('a village clerk collects cash for a household on a phone, prints the receipt, and the dashboard moves', async () => {
     const household = await unpaidHousehold(VILLAGE_1);
     const page = await signIn('cun01', true);
-    await page.goto(`${running.url}/`);
+    await page.goto(`${suite.running.url}/`);
     const cards = page.getByTestId('dashboard-cards');
     await cards.waitFor();
     const before = await paidPeople(VILLAGE_1);
     await page.screenshot({ path: join(SHOTS, '1-village-dashboard-before.png'), fullPage: true });
 
-    await page.goto(`${running.url}/collect`);
+    await page.goto(`${suite.running.url}/collect`);
     await page.getByTestId('collect-search').fill(household.number);
     await page.getByTestId('collect-search-button').click();
     await page.getByTestId('collect-household-0').click();
@@ -137,7 +99,7 @@ describe('web application in Chromium', { timeout: 120_000 }, () => {
     expect(statuses.every((s) => s.status === 'paid')).toBe(true);
     expect(await paidPeople(VILLAGE_1)).toBe(before + household.statuses.length);
 
-    await page.goto(`${running.url}/`);
+    await page.goto(`${suite.running.url}/`);
     await page.getByTestId('dashboard-cards').waitFor();
     await expect
       .poll(async () => (await page.getByTestId('dashboard-cards').textContent())?.replace(/[\s,]/g, ''))
@@ -159,14 +121,14 @@ describe('web application in Chromium', { timeout: 120_000 }, () => {
       .select(['pays_fen', 'subsidy_fen'])
       .where('person_id', '=', member.id)
       .executeTakeFirstOrThrow();
-    const file = join(dataDir, '低保名单.csv');
+    const file = join(suite.dataDir, '低保名单.csv');
     writeFileSync(
       file,
       `姓名,公民身份号码,人员类别,认定日期\n${member.name},${member.doc_number},低保,2021-10-01\n`,
     );
 
     const page = await signIn('minzheng');
-    await page.goto(`${running.url}/imports`);
+    await page.goto(`${suite.running.url}/imports`);
     await page.locator('input[type=file]').setInputFiles(file);
     await page.getByTestId('import-submit').click();
     const result = page.getByTestId('import-result');
@@ -184,7 +146,7 @@ describe('web application in Chromium', { timeout: 120_000 }, () => {
     expect(after.pays_fen + after.subsidy_fen).toBe(before.pays_fen + before.subsidy_fen);
 
     const bureau = await signIn('yibao');
-    await bureau.goto(`${running.url}/people/${member.id}`);
+    await bureau.goto(`${suite.running.url}/people/${member.id}`);
     const detail = bureau.getByTestId('person-detail');
     await detail.waitFor();
     await expect.poll(() => detail.textContent()).toContain('低保');
@@ -200,9 +162,9 @@ describe('web application in Chromium', { timeout: 120_000 }, () => {
       .where('household_id', '=', household.id)
       .orderBy('id')
       .executeTakeFirstOrThrow();
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const context = await suite.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
     const page = await context.newPage();
-    await page.goto(`${running.url}/login`);
+    await page.goto(`${suite.running.url}/login`);
     await page.getByTestId('resident-link').click();
     await page.getByTestId('resident-name').fill(head.name);
     await page.getByTestId('resident-id-number').fill(head.doc_number);
@@ -232,7 +194,7 @@ describe('web application in Chromium', { timeout: 120_000 }, () => {
       .where('households.village_code', '=', '341302900002')
       .executeTakeFirstOrThrow();
     const page = await signIn('cun01');
-    await page.goto(`${running.url}/people/${stranger.id}`);
+    await page.goto(`${suite.running.url}/people/${stranger.id}`);
     await page.getByTestId('person-not-found').waitFor();
     await page.screenshot({ path: join(SHOTS, '9-other-village-person.png'), fullPage: true });
     const api = await page.evaluate(async (id) => (await fetch(`/api/people/${id}`)).status, stranger.id);

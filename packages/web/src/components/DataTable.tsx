@@ -6,7 +6,7 @@
 import { Table, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import type { ReactNode } from 'react';
-import { count, pct, yuan } from '../format.ts';
+import { count, dateTime, pct, yuan } from '../format.ts';
 
 /** Headers for the field names the lists use (camelCase; snake_case names are looked up as camelCase). */
 const LABELS: Record<string, string> = {
@@ -45,8 +45,21 @@ const LABELS: Record<string, string> = {
   people: '人数',
   count: '笔数',
   succeeded: '成功笔数',
+  succeededFen: '成功金额（元）',
   failed: '失败笔数',
+  failedFen: '失败金额（元）',
+  failureReasons: '失败原因',
   conflicts: '冲突笔数',
+  retried: '其中重扣笔数',
+  file: '文件',
+  matched: '匹配笔数',
+  matchedFen: '匹配金额（元）',
+  discrepancies: '差异笔数',
+  unchanged: '此前已导入（未变动）',
+  enrollmentsConfirmed: '确认参保人数',
+  outcome: '核对结果',
+  line: '行号',
+  column: '列',
   resultFile: '回盘文件',
   personName: '姓名',
   docNumber: '证件号码',
@@ -80,7 +93,23 @@ const VALUES: Record<string, Record<string, string>> = {
     death: '死亡',
   },
   decision: { approve: '准予退费', refuse: '不予退费', not_specified: '政策未规定' },
+  // A withholding batch, a bank result upload, a tax file.
+  status: {
+    exported: '已导出，待银行回盘',
+    completed: '已完成',
+    unchanged: '未变动（与此前导入相同）',
+    rejected: '文件有误，未导入',
+    matched: '已匹配',
+    discrepancy: '差异',
+  },
+  outcome: { matched: '已匹配', discrepancy: '差异', unchanged: '此前已导入' },
 };
+
+/** Field names whose values are years: shown as written, not as counts ("2,022"). */
+const isYear = (key: string) => /(^y|Y)ear$/.test(key);
+
+/** An instant as the server writes it ("2026-11-24T08:30:00.000Z"): shown in the browser's time. */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
 const camel = (key: string) => key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 
@@ -106,12 +135,23 @@ export function labelOf(key: string): string {
 export function renderValue(key: string, value: unknown): ReactNode {
   if (value === null || value === undefined || value === '') return '—';
   if (typeof value === 'number') {
+    if (isYear(camel(key))) return String(value);
     if (isMoney(key)) return yuan(value, false);
     if (isFraction(key) && value >= 0 && value <= 1) return pct(value);
     return count(value);
   }
   if (typeof value === 'boolean') return value ? '是' : '否';
-  if (typeof value === 'string') return VALUES[camel(key)]?.[value] ?? value;
+  if (typeof value === 'string') {
+    if (INSTANT.test(value)) return dateTime(value);
+    return VALUES[camel(key)]?.[value] ?? value;
+  }
+  if (isFlat(value)) {
+    // Counts by name (failures per reason): "余额不足 2；卡已注销 1".
+    const parts = Object.entries(value).map(
+      ([k, v]) => `${k} ${typeof v === 'number' ? count(v) : String(v)}`,
+    );
+    return parts.length ? parts.join('；') : '—';
+  }
   if (typeof value === 'object') {
     return (
       <Typography.Text code style={{ whiteSpace: 'pre-wrap', fontSize: 12 }}>
@@ -124,6 +164,16 @@ export function renderValue(key: string, value: unknown): ReactNode {
 
 export type Row = Record<string, unknown>;
 
+/** An object of plain values (no lists, no nesting): shown inline rather than as JSON. */
+export function isFlat(value: unknown): value is Record<string, string | number | boolean | null> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => v === null || typeof v !== 'object')
+  );
+}
+
 interface DataTableProps {
   rows: Row[] | undefined;
   loading?: boolean;
@@ -133,10 +183,20 @@ interface DataTableProps {
   hide?: string[];
   /** Fields to put first, in this order (who and what state, before the details). */
   first?: string[];
+  /** Headers this list words differently (a tax file's receiptNo is its 税票号). */
+  labels?: Record<string, string>;
   testId?: string;
 }
 
-export function DataTable({ rows, loading, extra = [], hide = [], first = [], testId }: DataTableProps) {
+export function DataTable({
+  rows,
+  loading,
+  extra = [],
+  hide = [],
+  first = [],
+  labels = {},
+  testId,
+}: DataTableProps) {
   const keys: string[] = first.filter((k) => rows?.some((row) => k in row));
   for (const row of rows ?? []) {
     for (const key of Object.keys(row)) if (!keys.includes(key) && !hide.includes(key)) keys.push(key);
@@ -147,7 +207,7 @@ export function DataTable({ rows, loading, extra = [], hide = [], first = [], te
   );
   const columns: ColumnsType<Row> = [
     ...shown.map((key) => ({
-      title: labelOf(key),
+      title: labels[key] ?? labelOf(key),
       dataIndex: key,
       key,
       align: isMoney(key) ? ('right' as const) : undefined,

@@ -1,7 +1,7 @@
 import { UploadOutlined } from '@ant-design/icons';
 import { Button, Progress, Space, Upload } from 'antd';
 import { useState } from 'react';
-import { upload } from '../api.ts';
+import { ApiError, upload } from '../api.ts';
 import { useAction } from './useLoad.ts';
 
 /**
@@ -16,6 +16,7 @@ export function FileButton<T>({
   accept = '.xlsx,.csv',
   testId,
   onDone,
+  onError,
 }: {
   path: string;
   label: string;
@@ -23,6 +24,8 @@ export function FileButton<T>({
   accept?: string;
   testId?: string;
   onDone: (answer: T) => void;
+  /** The server's refusal, for a page that shows it in place (a file's row errors run to many lines). */
+  onError?: (error: ApiError) => void;
 }) {
   const [busy, run] = useAction();
   const [percent, setPercent] = useState(0);
@@ -37,7 +40,14 @@ export function FileButton<T>({
           for (const [key, value] of Object.entries(fields)) form.append(key, value);
           form.append('file', file, file.name);
           setPercent(0);
-          run(async () => onDone(await upload<T>(path, form, setPercent)));
+          run(async () => {
+            try {
+              onDone(await upload<T>(path, form, setPercent));
+            } catch (error) {
+              if (!onError || !(error instanceof ApiError) || error.status === 401) throw error;
+              onError(error);
+            }
+          });
           // The upload is ours (with progress and the CSRF header), not the component's.
           return false;
         }}

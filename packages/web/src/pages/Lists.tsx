@@ -6,11 +6,11 @@
  * batch per funder and record its payment and its arrival.
  */
 import { DownloadOutlined } from '@ant-design/icons';
-import { App, Button, Card, DatePicker, Descriptions, Input, Select, Space, Typography } from 'antd';
+import { Alert, App, Button, Card, DatePicker, Descriptions, Input, Select, Space, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { type ReactNode, useState } from 'react';
 import { api } from '../api.ts';
-import { DataTable, labelOf, type Row, renderValue, rowsOf } from '../components/DataTable.tsx';
+import { DataTable, isFlat, labelOf, type Row, renderValue, rowsOf } from '../components/DataTable.tsx';
 import { FileButton } from '../components/FileButton.tsx';
 import { useAction, useLoad } from '../components/useLoad.ts';
 import { FUNDER_OPTIONS } from '../departments.ts';
@@ -22,7 +22,8 @@ const KINDS = {
     hint: '生成代扣批次并下载文件交协议银行；银行回盘后上传扣款结果文件，逐行记录扣款成功、余额不足或账户已销户。',
     endpoint: '/api/withholding/batches',
     hide: [] as string[],
-    first: [] as string[],
+    first: ['batchNo', 'status', 'createdOn', 'rows', 'totalFen', 'succeeded', 'succeededFen', 'failed'],
+    labels: {} as Record<string, string>,
   },
   tax: {
     title: '税务确认',
@@ -30,6 +31,7 @@ const KINDS = {
     endpoint: '/api/tax/discrepancies',
     hide: ['createdAt'],
     first: ['name', 'docNumber', 'amountFen', 'problem'],
+    labels: { receiptNo: '税票号', paidOn: '缴费日期' } as Record<string, string>,
   },
   subsidies: {
     title: '资助结算与先缴后补',
@@ -37,14 +39,30 @@ const KINDS = {
     endpoint: '/api/reimbursements',
     hide: ['county_code'],
     first: ['batch_no', 'funderName', 'statusLabel', 'people', 'total_fen'],
+    labels: {} as Record<string, string>,
   },
 };
 
 type Kind = keyof typeof KINDS;
 
-/** A result's plain fields (counts, totals, dates) as a small table; lists inside are left out. */
+/** What the page shows after an action: the server's answer, or why it refused. */
+type Shown = { answer: Row } | { error: string };
+
+/** The lists inside an answer, with their headings and the fields not worth a column. */
+const RESULT_LISTS: Record<string, { title: string; hide: string[] }> = {
+  errors: { title: '文件中的错误（未导入任何行，请改正后重新上传）', hide: [] },
+  outcomes: { title: '逐行核对结果', hide: ['status', 'confirmationId', 'paymentId'] },
+  conflicts: { title: '已扣款但无法入账（需退还持卡人）', hide: ['itemId'] },
+};
+
+/** Internal ids in an answer that the user cannot act on. */
+const SUMMARY_HIDE = ['batchId'];
+
+/** A result's plain fields (counts, totals, dates, counts by reason) as a small table. */
 function Summary({ value }: { value: Row }) {
-  const entries = Object.entries(value).filter(([, v]) => v === null || typeof v !== 'object');
+  const entries = Object.entries(value).filter(
+    ([key, v]) => !SUMMARY_HIDE.includes(key) && (v === null || typeof v !== 'object' || isFlat(v)),
+  );
   return (
     <Descriptions size="small" bordered column={{ xs: 1, md: 3 }} data-testid="list-action-result">
       {entries.map(([key, v]) => (
@@ -56,7 +74,12 @@ function Summary({ value }: { value: Row }) {
   );
 }
 
-function WithholdingActions({ onChange, show }: { onChange: () => void; show: (r: Row) => void }) {
+interface ActionProps {
+  onChange: () => void;
+  show: (shown: Shown) => void;
+}
+
+function WithholdingActions({ onChange, show }: ActionProps) {
   const { message } = App.useApp();
   const [bank, setBank] = useState('');
   const [on, setOn] = useState<Dayjs>(dayjs(useUser().today));
@@ -76,8 +99,8 @@ function WithholdingActions({ onChange, show }: { onChange: () => void; show: (r
         onClick={() =>
           run(async () => {
             const batch = await api.post<Row>('/api/withholding/batches', { bank: bank.trim() || undefined });
-            message.success(`已生成代扣批次 ${String(batch.batchNo ?? '')}`);
-            show(batch);
+            message.success(`已生成代扣批次 ${String(batch.batchNo ?? '')}，请在下方批次列表下载代扣文件`);
+            show({ answer: batch });
             onChange();
           })
         }
@@ -91,16 +114,18 @@ function WithholdingActions({ onChange, show }: { onChange: () => void; show: (r
         fields={{ on: on.format('YYYY-MM-DD') }}
         testId="withholding-result-upload"
         onDone={(answer) => {
-          message.success('扣款结果已记录');
-          show(answer);
+          if (answer.status === 'unchanged') message.info('该批次已导入过相同的扣款结果，未作变动');
+          else message.success(`扣款结果已记录：成功 ${answer.succeeded} 笔，失败 ${answer.failed} 笔`);
+          show({ answer });
           onChange();
         }}
+        onError={(error) => show({ error: error.message })}
       />
     </Space>
   );
 }
 
-function TaxActions({ onChange, show }: { onChange: () => void; show: (r: Row) => void }) {
+function TaxActions({ onChange, show }: ActionProps) {
   const { message } = App.useApp();
   return (
     <FileButton<Row>
@@ -108,15 +133,17 @@ function TaxActions({ onChange, show }: { onChange: () => void; show: (r: Row) =
       label="上传税务确认文件"
       testId="tax-upload"
       onDone={(answer) => {
-        message.success('税务确认已导入');
-        show(answer);
+        if (answer.status === 'rejected') message.error('文件有误，未导入任何行，请按下表改正后重新上传');
+        else message.success(`税务确认已导入：匹配 ${answer.matched} 笔，差异 ${answer.discrepancies} 笔`);
+        show({ answer });
         onChange();
       }}
+      onError={(error) => show({ error: error.message })}
     />
   );
 }
 
-function SubsidyActions({ onChange, show }: { onChange: () => void; show: (r: Row) => void }) {
+function SubsidyActions({ onChange, show }: ActionProps) {
   const { message } = App.useApp();
   const [funder, setFunder] = useState<string>();
   const [busy, run] = useAction();
@@ -138,7 +165,7 @@ function SubsidyActions({ onChange, show }: { onChange: () => void; show: (r: Ro
           run(async () => {
             const batch = await api.post<Row>('/api/reimbursements', { funder });
             message.success(`已生成批次 ${String(batch.batch_no ?? '')}`);
-            show(batch);
+            show({ answer: batch });
             onChange();
           })
         }
@@ -152,7 +179,7 @@ function SubsidyActions({ onChange, show }: { onChange: () => void; show: (r: Ro
 export default function Lists({ kind }: { kind: Kind }) {
   const spec = KINDS[kind];
   const { message } = App.useApp();
-  const [result, setResult] = useState<Row>();
+  const [shown, setShown] = useState<Shown>();
   const [, run] = useAction();
   const { data, loading, reload } = useLoad(
     (signal) => api.get<unknown>(spec.endpoint, { signal }),
@@ -167,19 +194,25 @@ export default function Lists({ kind }: { kind: Kind }) {
     });
 
   const actions: Record<Kind, ReactNode> = {
-    withholding: <WithholdingActions onChange={reload} show={setResult} />,
-    tax: <TaxActions onChange={reload} show={setResult} />,
-    subsidies: <SubsidyActions onChange={reload} show={setResult} />,
+    withholding: <WithholdingActions onChange={reload} show={setShown} />,
+    tax: <TaxActions onChange={reload} show={setShown} />,
+    subsidies: <SubsidyActions onChange={reload} show={setShown} />,
   };
   const rowActions: Record<Kind, ((row: Row) => ReactNode) | null> = {
     withholding: (row) => (
-      <Button
-        size="small"
-        icon={<DownloadOutlined />}
-        href={`/api/withholding/batches/${encodeURIComponent(String(row.batchNo))}/file`}
-      >
-        代扣文件
-      </Button>
+      <Space size="small">
+        {(['xlsx', 'csv'] as const).map((format) => (
+          <Button
+            key={format}
+            size="small"
+            icon={<DownloadOutlined />}
+            data-testid={`withholding-file-${format}`}
+            href={`/api/withholding/batches/${encodeURIComponent(String(row.batchNo))}/file?format=${format}`}
+          >
+            {format === 'xlsx' ? '代扣文件（Excel）' : 'CSV'}
+          </Button>
+        ))}
+      </Space>
     ),
     tax: null,
     subsidies: (row) =>
@@ -202,10 +235,33 @@ export default function Lists({ kind }: { kind: Kind }) {
       </Typography.Title>
       <Typography.Text type="secondary">{spec.hint}</Typography.Text>
       <Card size="small">{actions[kind]}</Card>
-      {result && (
+      {shown && 'error' in shown && (
+        <Alert
+          type="error"
+          showIcon
+          title="未能处理"
+          description={<div style={{ whiteSpace: 'pre-wrap' }}>{shown.error}</div>}
+          data-testid="list-action-error"
+        />
+      )}
+      {shown && 'answer' in shown && (
         <Card size="small" title="处理结果">
-          <Summary value={result} />
-          {rowsOf(result).length > 0 && <DataTable rows={rowsOf(result)} />}
+          <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
+            <Summary value={shown.answer} />
+            {Object.entries(shown.answer)
+              .filter(([, v]) => Array.isArray(v) && v.length > 0)
+              .map(([key, v]) => (
+                <div key={key}>
+                  <Typography.Text strong>{RESULT_LISTS[key]?.title ?? labelOf(key)}</Typography.Text>
+                  <DataTable
+                    rows={v as Row[]}
+                    hide={RESULT_LISTS[key]?.hide}
+                    labels={spec.labels}
+                    testId={`list-action-${key}`}
+                  />
+                </div>
+              ))}
+          </Space>
         </Card>
       )}
       <Card size="small" title={kind === 'tax' ? '差异清单' : '批次'}>
@@ -214,6 +270,7 @@ export default function Lists({ kind }: { kind: Kind }) {
           loading={loading}
           hide={spec.hide}
           first={spec.first}
+          labels={spec.labels}
           testId={`${kind}-table`}
           extra={
             rowAction

@@ -124,6 +124,7 @@ export default function Refunds() {
                           size="small"
                           type="primary"
                           loading={payBusy && paying === row.id}
+                          data-testid={`refund-pay-${row.id}`}
                           onClick={() => pay(row)}
                         >
                           支付

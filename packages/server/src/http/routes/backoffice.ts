@@ -4,7 +4,7 @@
  * created, paid and confirmed; and a department's own list of the people it certified. All through
  * the same services as the command line, each change audited.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DEPARTMENTS, type DepartmentCode, maskIdNumber } from '@canbao/core';
@@ -47,6 +47,8 @@ export async function backofficeRoutes(app: App, config: AppConfig) {
     },
     async (request) => {
       const body = request.body;
+      // The data folder's files/ exists only once something was uploaded; the export writes there.
+      await mkdir(config.filesDir, { recursive: true });
       return change(config, request, async (ctx) => {
         const out = (batchNo: string) => join(config.filesDir, `withholding-${batchNo}.${body.format}`);
         const batch = await exportWithholdingBatch(ctx, { out, bank: body.bank });
