@@ -220,4 +220,57 @@ describe('back office in Chromium', { timeout: 180_000 }, () => {
       ['confirmed', 'confirmed', 'E2E-TAX-3'],
     ]);
   });
+
+  it('finance asks for a 先缴后补 batch the demo policy does not have and is told why', async () => {
+    const page = await signIn('caizheng');
+    await page.goto(`${suite.running.url}/subsidies`);
+    await page.getByTestId('subsidies-table').waitFor();
+    await page.getByTestId('reimbursement-funder').click();
+    await page.locator('.ant-select-item-option').first().click();
+    await page.getByTestId('reimbursement-create').click();
+    const notice = page.locator('.ant-message-notice', { hasText: '先缴后补' });
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain('无需生成先缴后补批次');
+    await page.screenshot({ path: join(SHOTS, 'backoffice-5-subsidies.png'), fullPage: true });
+    await page.context().close();
+    expect(await db().selectFrom('reimbursement_batches').select('id').execute()).toEqual([]);
+  });
+
+  it('the bureau requests a refund, sees the decision with its clause, and pays it', async () => {
+    const paid = await db()
+      .selectFrom('enrollments')
+      .select(['id', 'pays_fen'])
+      .where('status', '=', 'paid')
+      .where('pays_fen', '>', 0)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    const page = await signIn('yibao');
+    await page.goto(`${suite.running.url}/refunds`);
+    await page.getByTestId('refund-enrollment').fill(String(paid.id));
+    await page.getByTestId('refund-reason').click();
+    await page.locator('.ant-select-item-option', { hasText: '参加职工医保' }).click();
+    await page.getByTestId('refund-submit').click();
+    const decision = page.getByTestId('refund-decision');
+    await decision.waitFor();
+    expect(await decision.textContent()).toContain('准予退费');
+    expect(await decision.textContent()).toContain('依据：');
+    const refund = await db()
+      .selectFrom('refunds')
+      .select(['id', 'status', 'amount_fen'])
+      .where('enrollment_id', '=', paid.id)
+      .executeTakeFirstOrThrow();
+    expect([refund.status, refund.amount_fen]).toEqual(['approved', paid.pays_fen]);
+    await page.getByTestId(`refund-pay-${refund.id}`).click();
+    await expect
+      .poll(() => page.getByTestId('refunds-table').locator('tr', { hasText: '已退费' }).count(), POLL)
+      .toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'backoffice-6-refund-paid.png'), fullPage: true });
+    await page.context().close();
+    const after = await db()
+      .selectFrom('refunds')
+      .select('status')
+      .where('id', '=', refund.id)
+      .executeTakeFirstOrThrow();
+    expect(after.status).toBe('paid');
+  });
 });

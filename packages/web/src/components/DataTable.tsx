@@ -57,6 +57,7 @@ const LABELS: Record<string, string> = {
   discrepancies: '差异笔数',
   unchanged: '此前已导入（未变动）',
   enrollmentsConfirmed: '确认参保人数',
+  enrollmentConfirmed: '参保已确认',
   outcome: '核对结果',
   line: '行号',
   column: '列',

@@ -155,6 +155,7 @@ function SubsidyActions({ onChange, show }: ActionProps) {
         value={funder}
         onChange={setFunder}
         style={{ width: 180 }}
+        data-testid="reimbursement-funder"
       />
       <Button
         type="primary"

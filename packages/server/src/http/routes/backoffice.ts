@@ -9,10 +9,12 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DEPARTMENTS, type DepartmentCode, maskIdNumber } from '@canbao/core';
 import { z } from 'zod';
+import { findCampaign } from '../../collection/campaign.ts';
 import {
   confirmReimbursementBatch,
   createReimbursementBatch,
   funderFromLabel,
+  funderName,
   payReimbursementBatch,
 } from '../../collection/reimbursements.ts';
 import { importTaxConfirmations } from '../../collection/tax.ts';
@@ -171,6 +173,22 @@ export async function backofficeRoutes(app: App, config: AppConfig) {
     async (request) => {
       const funder = funderFromLabel(request.body.funder);
       if (!funder) throw new AppError(400, 'funder', `未知的资金来源“${request.body.funder}”`);
+      // A policy without 先缴后补 for this funder has nothing to batch, whoever has paid: say so,
+      // rather than "nobody is waiting", which reads as if someone might be next week.
+      const { campaign, policy } = await findCampaign(config.db, userOf(request).county_code);
+      const later = policy.subsidies.rules.filter((r) => r.mode === 'refund_later');
+      if (!later.some((r) => r.funder === funder)) {
+        const funders = [...new Set(later.map((r) => funderName(r.funder)))];
+        throw new AppError(
+          409,
+          'no_refund_later',
+          `${campaign.benefit_year} 年度政策（${policy.title}）没有由${funderName(funder)}出资的先缴后补资助，无需生成先缴后补批次${
+            funders.length
+              ? `（本政策的先缴后补出资方：${funders.join('、')}）`
+              : '（本政策的资助均在缴费时直接抵扣）'
+          }`,
+        );
+      }
       return change(config, request, async (ctx) => {
         const created = await createReimbursementBatch(ctx, { funder });
         const result = { ...created.batch, people: created.items.length };
