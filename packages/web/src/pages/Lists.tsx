@@ -22,14 +22,14 @@ const KINDS = {
     hint: '生成代扣批次并下载文件交协议银行；银行回盘后上传扣款结果文件，逐行记录扣款成功、余额不足或账户已销户。',
     endpoint: '/api/withholding/batches',
     hide: [] as string[],
-    first: ['batchNo', 'status', 'createdOn', 'rows', 'totalFen', 'succeeded', 'succeededFen', 'failed'],
+    first: ['batchNo', 'statusLabel', 'createdOn', 'rows', 'totalFen', 'succeeded', 'succeededFen', 'failed'],
     labels: {} as Record<string, string>,
   },
   tax: {
     title: '税务确认',
     hint: '上传税务部门的确认文件，与本系统的缴费逐笔核对；金额或状态不一致的列为差异。',
     endpoint: '/api/tax/discrepancies',
-    hide: ['createdAt'],
+    hide: ['createdAt', 'id'],
     first: ['name', 'docNumber', 'amountFen', 'problem'],
     labels: { receiptNo: '税票号', paidOn: '缴费日期' } as Record<string, string>,
   },
@@ -107,7 +107,14 @@ function WithholdingActions({ onChange, show }: ActionProps) {
       >
         生成代扣批次
       </Button>
-      <DatePicker value={on} onChange={(d) => d && setOn(d)} allowClear={false} placeholder="扣款日期" />
+      <Typography.Text>扣款日期</Typography.Text>
+      <DatePicker
+        value={on}
+        onChange={(d) => d && setOn(d)}
+        allowClear={false}
+        placeholder="扣款日期"
+        data-testid="withholding-debit-date"
+      />
       <FileButton<Row>
         path="/api/withholding/results"
         label="上传扣款结果"

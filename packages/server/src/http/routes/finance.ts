@@ -17,6 +17,9 @@ import type { App } from '../app.ts';
 import { type AppConfig, change, checkScope, collectionContext, needs, userOf } from '../context.ts';
 import { notFound } from '../errors.ts';
 
+/** A withholding batch waits for the bank's answer file, then is done. */
+const WITHHOLDING_STATUS_LABELS = { exported: '待银行回盘', completed: '已回盘' } as const;
+
 /** Replaces every identity number in a row object by its masked form. */
 function masked<T>(row: T): T {
   return JSON.parse(
@@ -31,7 +34,11 @@ export async function financeRoutes(app: App, config: AppConfig) {
   app.get(
     '/api/withholding/batches',
     { preValidation: needs('withholding.manage'), schema: { summary: '银行代扣批次', tags: ['银行代扣'] } },
-    async (request) => masked(await listWithholdingBatches(collectionContext(config, userOf(request)))),
+    async (request) =>
+      masked(await listWithholdingBatches(collectionContext(config, userOf(request)))).map((b) => ({
+        ...b,
+        statusLabel: WITHHOLDING_STATUS_LABELS[b.status],
+      })),
   );
 
   app.get(
