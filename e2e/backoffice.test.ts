@@ -239,14 +239,18 @@ describe('back office in Chromium', { timeout: 180_000 }, () => {
   it('the bureau requests a refund, sees the decision with its clause, and pays it', async () => {
     const paid = await db()
       .selectFrom('enrollments')
-      .select(['id', 'pays_fen'])
+      .select(['id', 'person_id', 'pays_fen'])
       .where('status', '=', 'paid')
       .where('pays_fen', '>', 0)
       .orderBy('id', 'desc')
       .executeTakeFirstOrThrow();
+    // From the person's page: the enrollment's 申请退费 opens the form with its number filled in.
     const page = await signIn('yibao');
-    await page.goto(`${suite.running.url}/refunds`);
-    await page.getByTestId('refund-enrollment').fill(String(paid.id));
+    await page.goto(`${suite.running.url}/people/${paid.person_id}`);
+    await page.getByRole('tab', { name: /参保记录/ }).click();
+    await page.getByTestId(`refund-link-${paid.id}`).click();
+    await page.waitForURL(/\/refunds\?enrollment=/);
+    await expect.poll(() => page.getByTestId('refund-enrollment').inputValue(), POLL).toBe(String(paid.id));
     await page.getByTestId('refund-reason').click();
     await page.locator('.ant-select-item-option', { hasText: '参加职工医保' }).click();
     await page.getByTestId('refund-submit').click();

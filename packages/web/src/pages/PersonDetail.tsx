@@ -331,9 +331,19 @@ export default function PersonDetail() {
                 key={e.id}
                 size="small"
                 title={`${e.benefitYear} 年度`}
-                extra={<StatusTag status={e.status} label={e.statusLabel} />}
+                extra={
+                  <Space size="small">
+                    <StatusTag status={e.status} label={e.statusLabel} />
+                    {can('refunds.request') && (e.status === 'paid' || e.status === 'confirmed') && (
+                      <Link to={`/refunds?enrollment=${e.id}`} data-testid={`refund-link-${e.id}`}>
+                        申请退费
+                      </Link>
+                    )}
+                  </Space>
+                }
               >
                 <Descriptions size="small" column={{ xs: 1, md: 3 }}>
+                  <Descriptions.Item label="参保登记号">{e.id}</Descriptions.Item>
                   <Descriptions.Item label="个人缴费">{yuan(e.paysFen)}</Descriptions.Item>
                   <Descriptions.Item label="资助金额">{yuan(e.subsidyFen)}</Descriptions.Item>
                   <Descriptions.Item label="已缴">{yuan(e.paidFen)}</Descriptions.Item>

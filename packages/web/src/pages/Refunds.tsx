@@ -5,6 +5,7 @@
 import { Alert, App, Button, Card, DatePicker, Form, InputNumber, Select, Space, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { api } from '../api.ts';
 import { DataTable, type Row, rowsOf } from '../components/DataTable.tsx';
 import { useAction, useLoad } from '../components/useLoad.ts';
@@ -30,6 +31,9 @@ export default function Refunds() {
   const { can } = useSession();
   const { message } = App.useApp();
   const [form] = Form.useForm<{ enrollmentId: number; reason: string; requestedOn?: Dayjs }>();
+  // From a person's page (申请退费): the enrollment is filled in.
+  const [params] = useSearchParams();
+  const fromPerson = Number(params.get('enrollment'));
   const [decision, setDecision] = useState<Decision>();
   const [busy, run] = useAction();
   const [payBusy, runPay] = useAction();
@@ -54,6 +58,9 @@ export default function Refunds() {
         <Card size="small" title="退费申请">
           <Form
             form={form}
+            initialValues={
+              Number.isInteger(fromPerson) && fromPerson > 0 ? { enrollmentId: fromPerson } : undefined
+            }
             layout="vertical"
             style={{ maxWidth: 560 }}
             data-testid="refund-form"
@@ -73,6 +80,7 @@ export default function Refunds() {
             <Form.Item
               name="enrollmentId"
               label="参保登记号"
+              extra="见人员页面“参保记录”，或在人员页面点“申请退费”"
               rules={[{ required: true, message: '请输入参保登记号' }]}
             >
               <InputNumber min={1} precision={0} style={{ width: '100%' }} data-testid="refund-enrollment" />
