@@ -100,7 +100,8 @@ function WithholdingActions({ onChange, show }: ActionProps) {
           run(async () => {
             const batch = await api.post<Row>('/api/withholding/batches', { bank: bank.trim() || undefined });
             message.success(`已生成代扣批次 ${String(batch.batchNo ?? '')}，请在下方批次列表下载代扣文件`);
-            show({ answer: batch });
+            // Its `file` is the server's own copy, not something the user can open: the list links it.
+            show({ answer: Object.fromEntries(Object.entries(batch).filter(([key]) => key !== 'file')) });
             onChange();
           })
         }
