@@ -42,6 +42,7 @@ const ROUTES: Record<string, Permission | 'session' | 'public'> = {
   'GET /api/policy': 'policy.read',
   'POST /api/withholding/batches': 'withholding.manage',
   'GET /api/withholding/batches/{batchNo}/file': 'withholding.manage',
+  'GET /api/withholding/batches/{batchNo}/items': 'withholding.manage',
   'POST /api/withholding/results': 'withholding.manage',
   'POST /api/tax/confirmations': 'tax.manage',
   'POST /api/reimbursements': 'subsidies.manage',

@@ -375,6 +375,15 @@ describeEachEngine('web API flows', (engine) => {
       .executeTakeFirstOrThrow();
     expect(enrollment).toEqual({ status: 'paid', paid_fen: 32_000 });
 
+    const items = (await w.call(bank, 'GET', `/api/withholding/batches/${batchNo}/items`)).json();
+    expect(items.items).toHaveLength(1);
+    expect(items.items[0]).toMatchObject({ name: '赵六', holderName: '赵六', amountFen: 32_000 });
+    expect(items.items[0].cardNumber).not.toContain('12345678');
+    expect(JSON.stringify(items)).not.toContain(PEOPLE.zhao);
+    expect(
+      (await w.call(bank, 'GET', `/api/withholding/batches/${batchNo}/items?failed=1`)).json().items,
+    ).toEqual([]);
+
     // The tax bureau's file: one receipt for an unknown person lands in the discrepancy list.
     const tax = await w.login('tax');
     const confirmations = await uploadAs(

@@ -221,6 +221,23 @@ export default function Lists({ kind }: { kind: Kind }) {
             {format === 'xlsx' ? '代扣文件（Excel）' : 'CSV'}
           </Button>
         ))}
+        {Number(row.failed) > 0 ? (
+          <Button
+            size="small"
+            data-testid="withholding-failures"
+            onClick={() =>
+              run(async () => {
+                // Who failed and why, for the townships to follow up (change of card, top up).
+                const answer = await api.get<Record<string, unknown>>(
+                  `/api/withholding/batches/${encodeURIComponent(String(row.batchNo))}/items?failed=1`,
+                );
+                setShown({ answer });
+              })
+            }
+          >
+            失败名单
+          </Button>
+        ) : null}
       </Space>
     ),
     tax: null,

@@ -19,8 +19,10 @@ import {
 } from '../../collection/reimbursements.ts';
 import { importTaxConfirmations } from '../../collection/tax.ts';
 import {
+  batchItems,
   exportWithholdingBatch,
   importWithholdingResult,
+  maskCard,
   writeBatchFile,
 } from '../../collection/withholding.ts';
 import type { App } from '../app.ts';
@@ -97,6 +99,35 @@ export async function backofficeRoutes(app: App, config: AppConfig) {
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
+    },
+  );
+
+  app.get(
+    '/api/withholding/batches/:batchNo/items',
+    {
+      preValidation: needs('withholding.manage'),
+      schema: {
+        summary: '代扣批次明细（failed=1 只列扣款失败的人员，供乡镇跟进换卡、充值）',
+        tags: ['银行代扣'],
+        params: BatchNo,
+        querystring: z.object({ failed: z.enum(['0', '1']).default('0') }),
+      },
+    },
+    async (request) => {
+      const ctx = collectionContext(config, userOf(request));
+      const rows = await batchItems(
+        ctx,
+        request.params.batchNo,
+        request.query.failed === '1' ? ['failed'] : undefined,
+      );
+      return {
+        batchNo: request.params.batchNo,
+        items: rows.map(({ docNumber, cardNumber, result: _code, ...row }) => ({
+          ...row,
+          idNumberMasked: maskIdNumber(docNumber),
+          cardNumber: maskCard(cardNumber),
+        })),
+      };
     },
   );
 
