@@ -105,6 +105,33 @@ describe('web application in Chromium', { timeout: 120_000 }, () => {
       .poll(async () => (await page.getByTestId('dashboard-cards').textContent())?.replace(/[\s,]/g, ''))
       .toContain(String(before + household.statuses.length));
     await page.screenshot({ path: join(SHOTS, '4-village-dashboard-after.png'), fullPage: true });
+
+    // In the evening: what she holds for the 待报解 account, handed over with the bank slip's number.
+    const journal = await db()
+      .selectFrom('journal_lines')
+      .select((eb) => eb.fn.sum<number>('amount_fen').as('held'))
+      .where('account', '=', 'collector:cun01')
+      .executeTakeFirstOrThrow();
+    const heldFen = Number(journal.held);
+    expect(heldFen).toBeGreaterThanOrEqual(household.due);
+    await page.goto(`${suite.running.url}/collect`);
+    const held = page.getByTestId('collector-held');
+    await expect
+      .poll(async () => (await held.textContent())?.replace(/[\s,]/g, ''), { timeout: 20_000 })
+      .toContain(`${(heldFen / 100).toFixed(2)}元`);
+    await page.getByTestId('remit-slip').fill('JK-0001');
+    await page.getByTestId('remit-button').click();
+    await expect
+      .poll(async () => (await held.textContent())?.replace(/\s/g, ''), { timeout: 20_000 })
+      .toBe('手中待解缴（应交待报解账户）：0.00元');
+    await page.screenshot({ path: join(SHOTS, '4b-collector-remitted.png'), fullPage: true });
+    const remittance = await db()
+      .selectFrom('remittances')
+      .select(['amount_fen', 'slip_no'])
+      .where('collector', '=', 'cun01')
+      .where('slip_no', '=', 'JK-0001')
+      .executeTakeFirstOrThrow();
+    expect(remittance).toEqual({ amount_fen: heldFen, slip_no: 'JK-0001' });
     await page.context().close();
   });
 

@@ -215,8 +215,8 @@ describeEachEngine('demo county', (engine) => {
     expect(orders).toHaveLength(summary.orders);
     expect(new Set(orders.map((o) => o.channel)).size).toBeGreaterThanOrEqual(3);
     for (const o of orders.filter((x) => x.channel === 'cash_collection')) {
-      expect(o.receipt_no).toMatch(/^QX-\d{2}-R-\d{5}$/);
-      expect(o.collector).toMatch(/^qx-\d{2}$/);
+      expect(o.receipt_no).toMatch(/^CUN\d{2}-R-\d{5}$/);
+      expect(o.collector).toMatch(/^cun\d{2}$/);
     }
     const days = new Set(orders.map((o) => o.paid_on));
     expect(days.size).toBeGreaterThanOrEqual(10);

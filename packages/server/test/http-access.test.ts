@@ -25,6 +25,8 @@ const ROUTES: Record<string, Permission | 'session' | 'public'> = {
   'GET /api/households/{id}/due': 'people.read',
   'POST /api/households/{id}/cash-payments': 'collection.cash',
   'GET /api/receipts/{orderId}': 'people.read',
+  'GET /api/collector/cash': 'collection.cash',
+  'POST /api/collector/remittances': 'collection.cash',
   'GET /api/regions': 'reports.read',
   'GET /api/reports': 'reports.read',
   'GET /api/reports/{name}': 'reports.read',

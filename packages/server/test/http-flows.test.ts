@@ -175,6 +175,28 @@ describeEachEngine('web API flows', (engine) => {
       amountFen: 64_000,
       amountInWords: '陆佰肆拾元整',
     });
+    // In the evening she sees what she owes the 待报解 account, and hands it over.
+    const cash = (await w.call(clerk, 'GET', '/api/collector/cash')).json();
+    expect(cash).toMatchObject({
+      ordersToday: 1,
+      collectedTodayFen: 64_000,
+      heldFen: 64_000,
+      remittances: [],
+    });
+    const over = await w.call(clerk, 'POST', '/api/collector/remittances', {
+      slipNo: 'S-1',
+      amountFen: 64_001,
+    });
+    expect(over.statusCode).toBe(422);
+    const remitted = await w.call(clerk, 'POST', '/api/collector/remittances', {
+      slipNo: 'S-1',
+      amountFen: 64_000,
+    });
+    expect(remitted.json()).toMatchObject({ amountFen: 64_000, replayed: false, heldFen: 0 });
+    expect((await w.call(clerk, 'GET', '/api/collector/cash')).json().remittances).toEqual([
+      { slipNo: 'S-1', amountFen: 64_000, remittedOn: TODAY },
+    ]);
+
     // The clerk's dashboard: her village's figures moved, and its place in the township's bulletin.
     const dashboard = (await w.call(clerk, 'GET', '/api/dashboard')).json();
     expect(dashboard.region.name).toBe('蕲县村');

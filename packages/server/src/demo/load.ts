@@ -504,7 +504,8 @@ async function registryIds(db: Kysely<Database>) {
   return { households: byKey(households), people: byKey(people) };
 }
 
-const collectorOf = (village: number) => `qx-${String(village + 1).padStart(2, '0')}`;
+// The village clerks' user names (cun01 is 蕲县村's demo account): a clerk signing in sees her own cash.
+const collectorOf = (village: number) => `cun${String(village + 1).padStart(2, '0')}`;
 
 /**
  * One order per household paying on `date`, for all its members awaiting payment (the 整户 rule);

@@ -266,6 +266,77 @@ function HouseholdPayment({ householdId, onBack }: { householdId: number; onBack
   );
 }
 
+interface CollectorCash {
+  today: string;
+  ordersToday: number;
+  collectedTodayFen: number;
+  heldFen: number;
+  remittances: { slipNo: string; amountFen: number; remittedOn: string }[];
+}
+
+/**
+ * The collector's cash: what she took today and what she still holds, which she owes the 待报解
+ * account; handing it over is recorded with the bank slip's number (a retry with the same number
+ * is not counted twice).
+ */
+function CashInHand() {
+  const { message } = App.useApp();
+  const { data, reload } = useLoad((signal) => api.get<CollectorCash>('/api/collector/cash', { signal }), []);
+  const [slipNo, setSlipNo] = useState('');
+  const [busy, run] = useAction();
+  if (!data) return null;
+  return (
+    <Card size="small" title="我的代收现金" data-testid="collector-cash">
+      <Space orientation="vertical" style={{ width: '100%' }}>
+        <Typography.Text>
+          今日代收 {data.ordersToday} 笔，{yuan(data.collectedTodayFen)}
+        </Typography.Text>
+        <Typography.Text strong data-testid="collector-held">
+          手中待解缴（应交待报解账户）：{yuan(data.heldFen)}
+        </Typography.Text>
+        {data.heldFen > 0 && (
+          <Space.Compact style={{ width: '100%' }}>
+            <Input
+              placeholder="解缴单号（银行缴款单上的编号）"
+              value={slipNo}
+              onChange={(e) => setSlipNo(e.target.value)}
+              data-testid="remit-slip"
+            />
+            <Button
+              type="primary"
+              loading={busy}
+              disabled={!slipNo.trim()}
+              data-testid="remit-button"
+              onClick={() =>
+                run(async () => {
+                  await api.post('/api/collector/remittances', {
+                    slipNo: slipNo.trim(),
+                    amountFen: data.heldFen,
+                  });
+                  message.success(`已解缴 ${yuan(data.heldFen)}`);
+                  setSlipNo('');
+                  reload();
+                })
+              }
+            >
+              全部解缴
+            </Button>
+          </Space.Compact>
+        )}
+        {data.remittances.length > 0 && (
+          <Typography.Text type="secondary">
+            最近解缴：
+            {data.remittances
+              .slice(0, 3)
+              .map((r) => `${r.remittedOn} ${r.slipNo} ${yuan(r.amountFen)}`)
+              .join('；')}
+          </Typography.Text>
+        )}
+      </Space>
+    </Card>
+  );
+}
+
 export default function Collect() {
   const [params, setParams] = useSearchParams();
   const q = params.get('q') ?? '';
@@ -278,11 +349,14 @@ export default function Collect() {
       {household ? (
         <HouseholdPayment key={household} householdId={household} onBack={() => setParams(q ? { q } : {})} />
       ) : (
-        <FindHousehold
-          q={q}
-          onSearch={(value) => setParams(value ? { q: value } : {})}
-          onPick={(id) => setParams(q ? { q, household: String(id) } : { household: String(id) })}
-        />
+        <>
+          <FindHousehold
+            q={q}
+            onSearch={(value) => setParams(value ? { q: value } : {})}
+            onPick={(id) => setParams(q ? { q, household: String(id) } : { household: String(id) })}
+          />
+          <CashInHand />
+        </>
       )}
     </Space>
   );

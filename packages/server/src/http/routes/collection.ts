@@ -7,7 +7,12 @@ import { type Fen, formatYuan, maskIdNumber } from '@canbao/core';
 import Nzh from 'nzh';
 import { z } from 'zod';
 import { findCampaign } from '../../collection/campaign.ts';
-import { householdDue, recordPayment } from '../../collection/payments.ts';
+import {
+  collectorBalance,
+  householdDue,
+  recordPayment,
+  recordRemittance,
+} from '../../collection/payments.ts';
 import type { App } from '../app.ts';
 import { type AppConfig, change, checkScope, collectionContext, needs, userOf } from '../context.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -123,6 +128,93 @@ export async function collectionRoutes(app: App, config: AppConfig) {
             objectId: paid.orderId,
             regionCode: household.village_code,
             after: { householdId: household.id, receiptNo: body.receiptNo, ...result },
+          },
+        };
+      });
+    },
+  );
+
+  app.get(
+    '/api/collector/cash',
+    {
+      preValidation: needs('collection.cash'),
+      schema: {
+        summary: '本人代收现金：今日代收、手中待解缴金额（应交待报解账户）和解缴记录',
+        tags: ['收缴'],
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      const ctx = collectionContext(config, user);
+      const today = await config.db
+        .selectFrom('payment_orders')
+        .select((eb) => [eb.fn.countAll<number>().as('orders'), eb.fn.sum<number>('amount_fen').as('amount')])
+        .where('county_code', '=', user.county_code)
+        .where('channel', '=', 'cash_collection')
+        .where('collector', '=', user.username)
+        .where('paid_on', '=', ctx.today)
+        .executeTakeFirstOrThrow();
+      const remittances = await config.db
+        .selectFrom('remittances')
+        .select(['slip_no', 'amount_fen', 'remitted_on'])
+        .where('county_code', '=', user.county_code)
+        .where('collector', '=', user.username)
+        .orderBy('id', 'desc')
+        .limit(50)
+        .execute();
+      return {
+        collector: user.username,
+        today: ctx.today,
+        ordersToday: Number(today.orders),
+        collectedTodayFen: Number(today.amount ?? 0),
+        heldFen: await collectorBalance(ctx, user.username),
+        remittances: remittances.map((r) => ({
+          slipNo: r.slip_no,
+          amountFen: r.amount_fen,
+          remittedOn: r.remitted_on,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/api/collector/remittances',
+    {
+      preValidation: needs('collection.cash'),
+      schema: {
+        summary: '现金解缴：把手中代收现金交至待报解账户（解缴单号防重复）',
+        tags: ['收缴'],
+        body: z.object({
+          slipNo: z.string().trim().min(1, '请填写解缴单号').max(64),
+          amountFen: z.number().int().positive('金额必须大于 0'),
+        }),
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      const body = request.body;
+      return change(config, request, async (ctx) => {
+        const done = await recordRemittance(ctx, {
+          collector: user.username,
+          slipNo: body.slipNo,
+          amountFen: body.amountFen,
+          remittedOn: ctx.today,
+        });
+        const result = {
+          slipNo: done.remittance.slip_no,
+          amountFen: done.remittance.amount_fen,
+          remittedOn: done.remittance.remitted_on,
+          replayed: done.replayed,
+          heldFen: await collectorBalance(ctx, user.username),
+        };
+        return {
+          result,
+          audit: {
+            action: 'cash_remittance',
+            objectType: 'remittance',
+            objectId: body.slipNo,
+            regionCode: user.region_code,
+            after: result,
           },
         };
       });
