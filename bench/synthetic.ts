@@ -26,17 +26,10 @@ import {
   toEpochDay,
 } from '@canbao/core';
 
-/** mulberry32: a tiny, fast 32-bit PRNG; the same seed gives the same sequence on every machine. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32 (the same seed gives the same sequence on every machine) is shared with the demo county.
+import { mulberry32 } from '../packages/server/src/demo/people.ts';
+
+export { mulberry32 };
 
 /** The proportions the generator draws from (fractions of the whole population unless noted). */
 export const MIX = {
