@@ -92,3 +92,16 @@ export function maskIdNumber(number: string): string {
   if (number.length <= 10) return '*'.repeat(number.length);
   return `${number.slice(0, 6)}${'*'.repeat(number.length - 10)}${number.slice(-4)}`;
 }
+
+/** An 18-character identity number standing on its own in a text (not part of a longer number). */
+const ID_NUMBER_IN_TEXT = /\b\d{17}[\dXx]\b/g;
+
+/** A text (a log line, a URL, JSON) with every 18-character identity number in it masked. */
+export function maskIdNumbersIn(text: string): string {
+  return text.replace(ID_NUMBER_IN_TEXT, (number) => maskIdNumber(number));
+}
+
+/** A copy of a JSON value with every identity number in its strings masked. */
+export function maskIdNumbersInValue<T>(value: T): T {
+  return JSON.parse(maskIdNumbersIn(JSON.stringify(value))) as T;
+}

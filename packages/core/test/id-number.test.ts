@@ -6,6 +6,8 @@ import {
   idCheckCharacter,
   isValidIdNumber,
   maskIdNumber,
+  maskIdNumbersIn,
+  maskIdNumbersInValue,
   parseIdNumber,
 } from '../src/id-number.ts';
 
@@ -242,6 +244,16 @@ describe('properties', () => {
 describe('maskIdNumber', () => {
   it('shows the first 6 and last 4 characters', () => {
     expect(maskIdNumber(KNOWN_VALID)).toBe('110105********002X');
+  });
+
+  it('masks every identity number in a text or a value, and leaves longer numbers alone', () => {
+    expect(maskIdNumbersIn(`GET /api/people?q=${KNOWN_VALID}&x=1`)).toBe(
+      'GET /api/people?q=110105********002X&x=1',
+    );
+    expect(maskIdNumbersIn('card 6228480012345678901 ok')).toBe('card 6228480012345678901 ok');
+    expect(maskIdNumbersInValue({ rows: [{ doc: KNOWN_VALID, n: 3 }] })).toEqual({
+      rows: [{ doc: '110105********002X', n: 3 }],
+    });
   });
 
   it('keeps the length and hides the birth date (property)', () => {

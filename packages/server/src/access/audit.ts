@@ -3,7 +3,7 @@
  * same transaction as the change, so a change without its audit row cannot commit. Full identity
  * numbers never enter it: values are masked before they are stored.
  */
-import { maskIdNumber } from '@canbao/core';
+import { maskIdNumbersIn } from '@canbao/core';
 import type { Kysely } from 'kysely';
 import type { AuditEntry, Database } from '../db/schema.ts';
 
@@ -24,12 +24,10 @@ export interface AuditRecord {
   readonly after?: unknown;
 }
 
-const ID_NUMBER = /\b(\d{6})(\d{8})(\d{3}[\dXx])\b/g;
-
 /** JSON of a value with every 18-digit identity number masked. */
 export function auditJson(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  return JSON.stringify(value).replace(ID_NUMBER, (match) => maskIdNumber(match));
+  return maskIdNumbersIn(JSON.stringify(value));
 }
 
 export async function writeAudit(

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { maskIdNumbersIn } from '@canbao/core';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
@@ -47,7 +48,7 @@ export async function buildApp(config: AppConfig): Promise<App> {
           // No full identity number reaches the log: URLs are masked as they are serialised, bodies
           // are never logged, and every line is masked once more on its way out (error messages).
           serializers: {
-            req: (req) => ({ method: req.method, url: maskIds(req.url), ip: req.ip }),
+            req: (req) => ({ method: req.method, url: maskIdNumbersIn(req.url), ip: req.ip }),
           },
           stream: maskingStream(config.logger === true ? process.stdout : config.logger.stream),
         }
@@ -132,12 +133,7 @@ export async function buildApp(config: AppConfig): Promise<App> {
   return app;
 }
 
-/** Masks 18-character identity numbers in a text (URLs in logs). */
-export function maskIds(text: string): string {
-  return text.replace(/(\d{6})\d{8}(\d{3}[\dXx])/g, '$1********$2');
-}
-
 /** A stream that masks identity numbers in what is written through it. */
 function maskingStream(target: NodeJS.WritableStream): { write(line: string): void } {
-  return { write: (line: string) => target.write(maskIds(line)) };
+  return { write: (line: string) => target.write(maskIdNumbersIn(line)) };
 }

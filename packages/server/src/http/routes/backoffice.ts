@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { DEPARTMENTS, type DepartmentCode, maskIdNumber } from '@canbao/core';
+import { DEPARTMENTS, type DepartmentCode, maskIdNumber, maskIdNumbersInValue } from '@canbao/core';
 import { z } from 'zod';
 import { findCampaign } from '../../collection/campaign.ts';
 import {
@@ -33,10 +33,6 @@ import { groupName } from './people.ts';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const BatchNo = z.object({ batchNo: z.string().regex(/^[\w-]{3,64}$/, '批次号格式不正确') });
-
-/** A masked copy: identity numbers never leave in a list. */
-const maskDocs = <T>(value: T): T =>
-  JSON.parse(JSON.stringify(value).replace(/\b(\d{6})\d{8}(\d{3}[\dXx])\b/g, '$1********$2')) as T;
 
 export async function backofficeRoutes(app: App, config: AppConfig) {
   app.post(
@@ -148,7 +144,7 @@ export async function backofficeRoutes(app: App, config: AppConfig) {
           file: upload.path,
           on: upload.fields.on || undefined,
         });
-        const result = maskDocs({ ...summary, file: upload.fileName });
+        const result = maskIdNumbersInValue({ ...summary, file: upload.fileName });
         return {
           result,
           audit: {
@@ -177,7 +173,11 @@ export async function backofficeRoutes(app: App, config: AppConfig) {
       return change(config, request, async (ctx) => {
         const imported = await importTaxConfirmations(ctx, upload.path);
         const { outcomes, ...rest } = imported;
-        const result = { ...rest, source: upload.fileName, outcomes: maskDocs(outcomes.slice(0, 500)) };
+        const result = {
+          ...rest,
+          source: upload.fileName,
+          outcomes: maskIdNumbersInValue(outcomes.slice(0, 500)),
+        };
         return {
           result,
           audit: {

@@ -3,8 +3,9 @@
  * batches and refunds (request → the engine's decision with the cited clause → payment). Each list
  * is the service's own; the route checks the role, scopes by county, masks identity numbers.
  */
-import { maskIdNumber } from '@canbao/core';
+import { maskIdNumber, maskIdNumbersInValue } from '@canbao/core';
 import { z } from 'zod';
+import { inScope } from '../../access/roles.ts';
 import { listRefunds, payRefund, REFUND_STATUS_LABELS, requestRefund } from '../../collection/refunds.ts';
 import {
   BATCH_STATUS_LABELS,
@@ -20,31 +21,24 @@ import { notFound } from '../errors.ts';
 /** A withholding batch waits for the bank's answer file, then is done. */
 const WITHHOLDING_STATUS_LABELS = { exported: '待银行回盘', completed: '已回盘' } as const;
 
-/** Replaces every identity number in a row object by its masked form. */
-function masked<T>(row: T): T {
-  return JSON.parse(
-    JSON.stringify(row).replace(
-      /\b(\d{6})(\d{8})(\d{3}[\dXx])\b/g,
-      (_m, a: string, _b, c: string) => `${a}********${c}`,
-    ),
-  ) as T;
-}
-
 export async function financeRoutes(app: App, config: AppConfig) {
   app.get(
     '/api/withholding/batches',
     { preValidation: needs('withholding.manage'), schema: { summary: '银行代扣批次', tags: ['银行代扣'] } },
     async (request) =>
-      masked(await listWithholdingBatches(collectionContext(config, userOf(request)))).map((b) => ({
-        ...b,
-        statusLabel: WITHHOLDING_STATUS_LABELS[b.status],
-      })),
+      maskIdNumbersInValue(await listWithholdingBatches(collectionContext(config, userOf(request)))).map(
+        (b) => ({
+          ...b,
+          statusLabel: WITHHOLDING_STATUS_LABELS[b.status],
+        }),
+      ),
   );
 
   app.get(
     '/api/tax/discrepancies',
     { preValidation: needs('tax.manage'), schema: { summary: '税务确认差异清单', tags: ['税务确认'] } },
-    async (request) => masked(await listDiscrepancies(collectionContext(config, userOf(request)))),
+    async (request) =>
+      maskIdNumbersInValue(await listDiscrepancies(collectionContext(config, userOf(request)))),
   );
 
   app.get(
@@ -77,11 +71,7 @@ export async function financeRoutes(app: App, config: AppConfig) {
         : [];
       const village = new Map(enrollments.map((e) => [e.id, e.village_code]));
       return rows
-        .filter(
-          (r) =>
-            (village.get(r.enrollment_id) ?? '').startsWith(user.region_code) ||
-            user.region_code.length === 6,
-        )
+        .filter((r) => inScope(user.region_code, village.get(r.enrollment_id)))
         .map(({ doc_number, ...r }) => ({
           ...r,
           idNumberMasked: maskIdNumber(doc_number),
