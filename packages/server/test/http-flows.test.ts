@@ -141,6 +141,20 @@ describeEachEngine('web API flows', (engine) => {
     expect(due.members[0].idNumberMasked).toMatch(/^341302\*{8}\d{3}[\dX]$/);
     const ids = due.members.map((m: { enrollmentId: number }) => m.enrollmentId);
 
+    // Bad input: every problem named with its field, in Chinese (a schema's own wording first).
+    const bad = await w.call(clerk, 'POST', `/api/households/${household}/cash-payments`, {
+      enrollmentIds: [],
+      amountFen: 'sixty',
+      receiptNo: '',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toMatch(/^请求内容有误：/);
+    expect(bad.json().message).toContain('enrollmentIds：请选择缴费人员');
+    expect(bad.json().message).toContain('receiptNo：请填写收据号');
+    expect(bad.json().message).toMatch(/amountFen：无效输入/);
+    expect(bad.json().message).not.toMatch(/Invalid|expected/);
+    expect(await w.world.handle.db.selectFrom('payment_orders').select('id').execute()).toEqual([]);
+
     // 整户缴费: one member alone is refused by the policy.
     const partial = await w.call(clerk, 'POST', `/api/households/${household}/cash-payments`, {
       enrollmentIds: [ids[0]],

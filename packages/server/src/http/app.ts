@@ -15,13 +15,14 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifySchemaValidationError,
+  type RawServerDefault,
+} from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { type ZodType, z } from 'zod';
 import { resumeSession } from '../access/sessions.ts';
 import type { AppConfig } from './context.ts';
 import { AppError, handleError } from './errors.ts';
@@ -56,7 +57,11 @@ export async function buildApp(config: AppConfig): Promise<App> {
     trustProxy: config.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<ZodTypeProvider>();
-  app.setValidatorCompiler(validatorCompiler);
+  // The library's validator, with zod's own messages in Chinese (a schema's own message still wins).
+  app.setValidatorCompiler(({ schema }) => (data) => {
+    const result = (schema as ZodType).safeParse(data, { error: chineseMessage });
+    return result.success ? { value: result.data } : { error: validationErrors(result.error) };
+  });
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   const serveWebApp = config.webRoot !== null && existsSync(join(config.webRoot, 'index.html'));
@@ -131,6 +136,24 @@ export async function buildApp(config: AppConfig): Promise<App> {
     index: ['index.html'],
   });
   return app;
+}
+
+const zhCN = z.locales.zhCN().localeError;
+
+/** zod's issues as Fastify's validation errors (field path and message). */
+function validationErrors(error: z.ZodError): FastifySchemaValidationError[] {
+  return error.issues.map((issue) => ({
+    keyword: issue.code,
+    instancePath: `/${issue.path.join('/')}`,
+    schemaPath: `#/${issue.path.join('/')}/${issue.code}`,
+    message: issue.message,
+    params: {},
+  }));
+}
+
+function chineseMessage(issue: Parameters<typeof zhCN>[0]): string | undefined {
+  const message = zhCN(issue);
+  return typeof message === 'string' ? message : message?.message;
 }
 
 /** A stream that masks identity numbers in what is written through it. */

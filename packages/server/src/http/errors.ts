@@ -4,7 +4,6 @@
  * with a generic message (details go to the log, never to the client).
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AccessError } from '../access/users.ts';
 import { CollectionError } from '../collection/context.ts';
 import { ImportFileError } from '../registry/import.ts';
@@ -62,8 +61,9 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
     return { status: 422, body: { code: 'import_file', message: error.message } };
   if (error instanceof RegionNotFoundError)
     return { status: 404, body: { code: 'region', message: error.message } };
-  if (hasZodFastifySchemaValidationErrors(error)) {
-    const issues = error.validation.map((v) => {
+  const validation = error instanceof Error ? (error as FastifyError).validation : undefined;
+  if (validation) {
+    const issues = validation.map((v) => {
       const field = v.instancePath.replace(/^\//, '').replaceAll('/', '.') || '';
       return `${field ? `${field}：` : ''}${v.message ?? '格式不正确'}`;
     });
@@ -72,7 +72,7 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
       body: {
         code: 'invalid_request',
         message: `请求内容有误：${issues.join('；')}`,
-        details: error.validation,
+        details: validation,
       },
     };
   }
