@@ -40,6 +40,12 @@ describe('web application in Chromium', { timeout: 120_000 }, () => {
     throw new Error('no unpaid household in the demo village');
   }
 
+  /** The statuses of a household's enrollments. */
+  const householdStatuses = async (householdId: number) =>
+    (
+      await db().selectFrom('enrollments').select('status').where('household_id', '=', householdId).execute()
+    ).map((e) => e.status);
+
   const paidPeople = async (village: string) =>
     (
       await db()
@@ -91,12 +97,7 @@ describe('web application in Chromium', { timeout: 120_000 }, () => {
     expect(await page.evaluate(() => (globalThis as unknown as PrintWindow).printed)).toBe(true);
     await page.screenshot({ path: join(SHOTS, '3-receipt.png'), fullPage: true });
 
-    const statuses = await db()
-      .selectFrom('enrollments')
-      .select('status')
-      .where('household_id', '=', household.id)
-      .execute();
-    expect(statuses.every((s) => s.status === 'paid')).toBe(true);
+    expect(await householdStatuses(household.id)).toEqual(household.statuses.map(() => 'paid'));
     expect(await paidPeople(VILLAGE_1)).toBe(before + household.statuses.length);
 
     await page.goto(`${suite.running.url}/`);
@@ -205,12 +206,7 @@ describe('web application in Chromium', { timeout: 120_000 }, () => {
     expect(await paid.textContent()).toContain('2022-01-01');
     await page.screenshot({ path: join(SHOTS, '8-resident-paid.png'), fullPage: true });
     await context.close();
-    const statuses = await db()
-      .selectFrom('enrollments')
-      .select('status')
-      .where('household_id', '=', household.id)
-      .execute();
-    expect(statuses.every((s) => s.status === 'paid')).toBe(true);
+    expect(await householdStatuses(household.id)).toEqual(household.statuses.map(() => 'paid'));
   });
 
   it("a village clerk cannot open another village's person", async () => {
