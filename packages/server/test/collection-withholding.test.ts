@@ -150,9 +150,10 @@ describeEachEngine('bank withholding', (engine) => {
     return ids;
   }
 
-  async function pendingCount(w: World): Promise<number> {
+  /** Payments recorded through the withholding channel (one per debited row). */
+  async function withheldPayments(w: World): Promise<number> {
     const rows = await w.handle.db
-      .selectFrom('payment_orders')
+      .selectFrom('payments')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('channel', '=', 'bank_withholding')
       .executeTakeFirstOrThrow();
@@ -315,21 +316,39 @@ describeEachEngine('bank withholding', (engine) => {
       .where('channel', '=', 'bank_withholding')
       .orderBy('channel_txn_id')
       .execute();
+    // The bank settled the day's debits as one amount: one order for the file's debit date.
     expect(orders).toEqual([
       {
-        channel_txn_id: '341302-20211008-1-1',
-        amount_fen: 4000,
+        channel_txn_id: '341302-20211008-1@2021-10-11',
+        amount_fen: 36000,
         paid_on: '2021-10-11',
-        payer: '李四',
+        payer: null,
         actor: 'tax-1',
       },
-      {
-        channel_txn_id: '341302-20211008-1-3',
-        amount_fen: 32000,
-        paid_on: '2021-10-11',
-        payer: '孙八',
-        actor: 'tax-1',
-      },
+    ]);
+    // Each debited row is its own payment under that order, with its own event.
+    const paid = await w.handle.db
+      .selectFrom('payments')
+      .select(['enrollment_id', 'amount_fen', 'paid_on', 'channel'])
+      .where('channel', '=', 'bank_withholding')
+      .orderBy('enrollment_id')
+      .execute();
+    expect(paid).toEqual(
+      [
+        { enrollment_id: ids.ZHANG, amount_fen: 4000, paid_on: '2021-10-11', channel: 'bank_withholding' },
+        { enrollment_id: ids.SUN, amount_fen: 32000, paid_on: '2021-10-11', channel: 'bank_withholding' },
+      ].sort((a, b) => a.enrollment_id - b.enrollment_id),
+    );
+    const events = await w.handle.db
+      .selectFrom('enrollment_events')
+      .select(['enrollment_id', 'detail'])
+      .where('event', '=', 'paid')
+      .where('enrollment_id', 'in', [ids.ZHANG, ids.SUN])
+      .orderBy('enrollment_id')
+      .execute();
+    expect(events.map((e) => JSON.parse(e.detail as string).txnId).sort()).toEqual([
+      '341302-20211008-1-1',
+      '341302-20211008-1-3',
     ]);
     const items = await batchItems(later, '341302-20211008-1');
     expect(items.map((i) => [i.seq, i.result, i.failureReason, i.resultOn])).toEqual([
@@ -359,8 +378,8 @@ describeEachEngine('bank withholding', (engine) => {
       status: 'completed',
       succeeded: 2,
       succeededFen: 36000,
-      orders: 2,
-      ordersFen: 36000,
+      payments: 2,
+      paymentsFen: 36000,
       journalFen: 36000,
       failed: 1,
       pending: 0,
@@ -471,7 +490,7 @@ describeEachEngine('bank withholding', (engine) => {
       importWithholdingResult(w.ctx('2021-10-12'), { file: await bankResult(file, ok) }),
     ).rejects.toThrow(/缺少扣款日期/);
 
-    expect(await pendingCount(w)).toBe(0);
+    expect(await withheldPayments(w)).toBe(0);
     const items = await w.handle.db.selectFrom('withholding_items').select('result').execute();
     expect(items.map((i) => i.result)).toEqual(['pending', 'pending', 'pending']);
     const [batch] = await listWithholdingBatches(ctx);
@@ -485,10 +504,11 @@ describeEachEngine('bank withholding', (engine) => {
     const ids = await signed(w, ctx);
     const file = outFile('xlsx');
     await exportWithholdingBatch(ctx, { out: file });
-    // Someone recorded another payment under the transaction id of row 3 (a clerk typing it in).
+    // Someone recorded another payment under the transaction id of the file's order (a clerk
+    // typing it in).
     await recordPayment(ctx, {
       channel: 'bank_withholding',
-      txnId: '341302-20211008-1-3',
+      txnId: '341302-20211008-1@2021-10-11',
       enrollmentIds: [ids.ZHAO],
       amountFen: 32000,
       paidOn: '2021-10-08',
@@ -496,15 +516,15 @@ describeEachEngine('bank withholding', (engine) => {
     });
     await expect(
       importWithholdingResult(w.ctx('2021-10-12'), { file: await bankResult(file, ok), on: '2021-10-11' }),
-    ).rejects.toThrow(/渠道流水号 341302-20211008-1-3 已用于另一笔缴费/);
-    // Rows 1 and 2 were recorded before row 3 failed: rolled back with the rest.
-    expect(await pendingCount(w)).toBe(1);
+    ).rejects.toThrow(/渠道流水号 341302-20211008-1@2021-10-11 已用于另一笔缴费/);
+    // Nothing of the file was written.
+    expect(await withheldPayments(w)).toBe(1);
     const items = await w.handle.db.selectFrom('withholding_items').select('result').execute();
     expect(items.map((i) => i.result)).toEqual(['pending', 'pending', 'pending']);
     expect((await getEnrollment(w.handle.db, '341302', ids.ZHANG)).status).toBe('awaiting_payment');
     expect((await accountBalances(w.handle.db, '341302')).get('pending_remittance')).toBe(32000);
     const [recon] = await reconcileWithholdingBatches(ctx);
-    // The reconciliation sees the stray order carrying the batch's transaction id.
+    // The reconciliation sees the stray payment under the batch's transaction id.
     expect(recon?.differences).toEqual([
       '扣款成功 0 笔 0.00 元，代扣缴费记录 1 笔 320.00 元，相差 -320.00 元',
     ]);
@@ -547,7 +567,7 @@ describeEachEngine('bank withholding', (engine) => {
     expect((await w.handle.db.selectFrom('journal_transfers').select('id').execute()).length).toBe(
       transfers.length,
     );
-    expect(await pendingCount(w)).toBe(2);
+    expect(await withheldPayments(w)).toBe(2);
   });
 
   it('lists a person who paid in cash after the export as a debit to return, without a second payment', async () => {

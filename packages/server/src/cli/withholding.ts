@@ -415,7 +415,7 @@ export function registerWithholding(program: Command): void {
         const lines = [`代扣批次与账簿核对（${ctx.countyCode}，${ctx.today}）：${rows.length} 个批次`];
         for (const r of rows) {
           lines.push(
-            `${r.differences.length === 0 ? '✓' : '✗'} ${r.batchNo}｜${r.status === 'exported' ? '待回盘' : '已回盘'}｜成功 ${r.succeeded} 笔 ${yuan(r.succeededFen)}｜缴费记录 ${r.orders} 笔 ${yuan(r.ordersFen)}｜待报解入账 ${yuan(r.journalFen)}${r.conflicts > 0 ? `｜重复扣款 ${r.conflicts} 笔 ${yuan(r.conflictFen)}，未退还 ${yuan(r.conflictOpenFen)}` : ''}`,
+            `${r.differences.length === 0 ? '✓' : '✗'} ${r.batchNo}｜${r.status === 'exported' ? '待回盘' : '已回盘'}｜成功 ${r.succeeded} 笔 ${yuan(r.succeededFen)}｜缴费记录 ${r.payments} 笔 ${yuan(r.paymentsFen)}｜待报解入账 ${yuan(r.journalFen)}${r.conflicts > 0 ? `｜重复扣款 ${r.conflicts} 笔 ${yuan(r.conflictFen)}，未退还 ${yuan(r.conflictOpenFen)}` : ''}`,
             ...r.differences.map((d) => `    ${d}`),
           );
         }

@@ -841,7 +841,7 @@ async function checkWithholding(ctx: CollectionContext): Promise<Part | null> {
   const lines: string[] = [];
   for (const b of batches) {
     lines.push(
-      `代扣批次 ${b.batchNo}（${b.rows} 行，${yuan(b.totalFen)}）：扣款成功 ${b.succeeded} 笔 ${yuan(b.succeededFen)}，缴费记录 ${b.orders} 笔 ${yuan(b.ordersFen)}，记账 ${yuan(b.journalFen)}`,
+      `代扣批次 ${b.batchNo}（${b.rows} 行，${yuan(b.totalFen)}）：扣款成功 ${b.succeeded} 笔 ${yuan(b.succeededFen)}，缴费记录 ${b.payments} 笔 ${yuan(b.paymentsFen)}，记账 ${yuan(b.journalFen)}`,
     );
     for (const text of b.differences) {
       found.push(

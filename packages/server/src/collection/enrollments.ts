@@ -10,7 +10,15 @@
  * arrives) and is fixed once they pay — a later change of facts is reported, never applied
  * silently (`staleAssessments`).
  */
-import { type Assessment, assess, explainWhy, type Facts, FactsError, type Policy } from '@canbao/core';
+import {
+  type Assessment,
+  assess,
+  explainWhy,
+  type Facts,
+  FactsError,
+  type Fen,
+  type Policy,
+} from '@canbao/core';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type {
   Campaign,
@@ -105,8 +113,15 @@ export async function assessMany(
   });
 }
 
-/** The columns an assessment fills on an enrollment. */
-export function assessmentColumns(a: PersonAssessment, assessedOn: string) {
+/**
+ * The columns an assessment fills on an enrollment (`stored`: its JSON when the caller has it
+ * already, see storedAssessmentJson).
+ */
+export function assessmentColumns(
+  a: PersonAssessment,
+  assessedOn: string,
+  stored = JSON.stringify(storedAssessment(a)),
+) {
   const direct = a.subsidies.filter((s) => s.mode === 'direct').reduce((n, s) => n + s.amount, 0);
   return {
     standard_fen: a.standard as number,
@@ -118,32 +133,77 @@ export function assessmentColumns(a: PersonAssessment, assessedOn: string) {
     why: a.why,
     policy_hash: a.policy.hash,
     assessed_on: assessedOn,
-    assessment: JSON.stringify(storedAssessment(a)),
+    assessment: stored,
   };
 }
 
 /**
- * What an enrollment keeps of its assessment: amounts, subsidies with funder and rule, dates,
- * what the policy leaves open, and the why code. The full explanation (every rule with its quoted
- * clause) is rebuilt from the why code and the campaign's policy (`explainEnrollment`), so a
- * million enrollments do not store a million copies of the same clause texts.
+ * What an enrollment keeps of its assessment besides the columns that already carry it (amounts,
+ * benefit dates, why code, policy hash): eligibility, subsidies with funder and rule, what the
+ * policy leaves open, and the facts it was made from. The full explanation (every rule with its
+ * quoted clause) is rebuilt from the why code and the campaign's policy (`explainEnrollment`), so
+ * a million enrollments do not store a million copies of the same clause texts; and nothing is
+ * stored twice, because every payment rewrites the row (~200 characters instead of ~480: the
+ * enrollments of a county are what a withholding file of a million rows reads and writes).
+ * Rows stored before kept the whole assessment; they read the same (the columns win).
  */
-export type StoredAssessment = Omit<PersonAssessment, 'rules'>;
+export type StoredAssessment = Omit<
+  PersonAssessment,
+  'rules' | 'policy' | 'standard' | 'pays' | 'refundLater' | 'benefitStart' | 'benefitEnd' | 'why'
+>;
 
 export function storedAssessment(a: PersonAssessment): StoredAssessment {
-  const { rules: _rules, ...kept } = a;
+  const {
+    rules: _rules,
+    policy: _policy,
+    standard: _standard,
+    pays: _pays,
+    refundLater: _refundLater,
+    benefitStart: _benefitStart,
+    benefitEnd: _benefitEnd,
+    why: _why,
+    ...kept
+  } = a;
   return kept;
 }
+
+const storedPrefixes = new WeakMap<Assessment, string>();
+
+/**
+ * `JSON.stringify(storedAssessment({ ...a, facts }))`, encoding the part shared by everyone with
+ * the same assessment once: a payment batch shares assessment objects between people (see
+ * assessShared in payment-batch.ts), and only the facts are each person's own.
+ */
+export function storedAssessmentJson(a: Assessment, facts: Facts): string {
+  let prefix = storedPrefixes.get(a);
+  if (prefix === undefined) {
+    const { facts: _facts, ...shared } = storedAssessment({ ...a, facts });
+    // Never empty (`eligible` is always there), so the facts follow a comma.
+    prefix = JSON.stringify(shared).slice(0, -1);
+    storedPrefixes.set(a, prefix);
+  }
+  return `${prefix},"facts":${JSON.stringify(facts)}}`;
+}
+
+/** The enrollment columns that, with the stored JSON, make up its assessment. */
+type AssessedEnrollment = Pick<
+  Enrollment,
+  | 'why'
+  | 'assessment'
+  | 'policy_hash'
+  | 'standard_fen'
+  | 'pays_fen'
+  | 'refund_later_fen'
+  | 'benefit_start'
+  | 'benefit_end'
+>;
 
 /**
  * The full assessment of an enrollment, every rule with its clause, rebuilt from the stored why
  * code and facts under the campaign's policy. The policy must be the one the assessment was made
  * with (same hash): an explanation under other rules would not be the one that set the amount.
  */
-export function explainEnrollment(
-  policy: Policy,
-  enrollment: Pick<Enrollment, 'why' | 'assessment' | 'policy_hash'>,
-): Assessment {
+export function explainEnrollment(policy: Policy, enrollment: AssessedEnrollment): Assessment {
   if (policy.hash !== enrollment.policy_hash) {
     throw new CollectionError(
       'policy_changed',
@@ -151,7 +211,16 @@ export function explainEnrollment(
     );
   }
   const stored = JSON.parse(enrollment.assessment) as StoredAssessment;
-  return { ...explainWhy(policy, enrollment.why, stored.facts), ...stored };
+  return {
+    ...explainWhy(policy, enrollment.why, stored.facts),
+    ...stored,
+    standard: enrollment.standard_fen as Fen,
+    pays: enrollment.pays_fen as Fen,
+    refundLater: enrollment.refund_later_fen as Fen,
+    benefitStart: enrollment.benefit_start,
+    benefitEnd: enrollment.benefit_end,
+    why: enrollment.why,
+  };
 }
 
 export function notEligibleMessage(person: Pick<Person, 'name'>, a: Assessment): string {

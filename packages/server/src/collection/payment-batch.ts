@@ -47,8 +47,24 @@ import {
   notEligibleMessage,
   type PersonAssessment,
   STATUS_LABELS,
+  storedAssessmentJson,
 } from './enrollments.ts';
 import type { PaidLine, PaymentInput, PaymentResult } from './payments.ts';
+
+/**
+ * Payments recorded under one order the caller has already written: a bank's result file is one
+ * settlement (the bank moves the day's debits to the 待报解 account at once), so its rows are one
+ * payment order per debit date, and the journal gets one payment transfer per call (Dr the
+ * channel's account for the total / Cr each enrollment) instead of an order, a transfer and two
+ * lines per person. Each row still has its own transaction id (`<batch>-<seq>`, in messages and the
+ * event) and its own payment row; the caller guarantees those ids are new (a batch row is paid once).
+ */
+export interface SharedOrder {
+  readonly id: number;
+  /** Every payment of the call is of this date (the order's). */
+  readonly paidOn: string;
+  readonly memo: string | null;
+}
 
 /** Something changed between the batch's reads and its writes: record payment by payment instead. */
 export class BatchRaceError extends Error {
@@ -80,7 +96,12 @@ interface Accepted {
   readonly input: PaymentInput;
   readonly channel: PaymentChannel;
   readonly digest: string;
-  readonly members: readonly { readonly m: Member; readonly a: PersonAssessment }[];
+  /** `shared`: the assessment object shared with others of the same facts (assessShared). */
+  readonly members: readonly {
+    readonly m: Member;
+    readonly a: PersonAssessment;
+    readonly shared: Assessment;
+  }[];
 }
 
 const yuan = (fen: number) => `${formatYuan(fen as Fen)} 元`;
@@ -98,16 +119,19 @@ export async function recordPaymentBatch(
   ctx: CollectionContext,
   inputs: readonly { readonly input: PaymentInput; readonly channel: PaymentChannel }[],
   helpers: BatchHelpers,
+  shared?: SharedOrder,
 ): Promise<(PaymentResult | CollectionError)[]> {
   const results: (PaymentResult | CollectionError | undefined)[] = new Array(inputs.length);
-  const digests = inputs.map(({ input }) => helpers.digestOf(input));
+  // Under a shared order the rows' own ids are new by the caller's guarantee: no digests, no lookup.
+  const digests = inputs.map(({ input }) => (shared ? '' : helpers.digestOf(input)));
 
   // 1. Orders already recorded under these transaction ids: replays and conflicts.
   const key = (channel: string, txn: string) => `${channel}\u0000${txn}`;
   const existing = new Map<string, { id: number; digest: string; amount_fen: number; paid_on: string }>();
   // By channel: the unique index is (county, channel, transaction id), so each lookup is a probe.
   const byChannel = new Map<string, Set<string>>();
-  for (const { input } of inputs) {
+  for (const { input } of shared ? [] : inputs) {
+    if (shared && input.paidOn !== shared.paidOn) throw new Error('a shared order has one payment date');
     const set = byChannel.get(input.channel) ?? new Set<string>();
     set.add(input.txnId);
     byChannel.set(input.channel, set);
@@ -178,9 +202,18 @@ export async function recordPaymentBatch(
       if (m.county_code === ctx.countyCode) members.set(m.id, m);
     }
   }
-  const households = [...new Set([...members.values()].map((m) => m.household_id).filter((h) => h !== null))];
+  // Households matter only to channels that collect for the whole household (not a bank's file).
+  const households = new Set<number>();
+  for (const i of pending) {
+    const { input, channel } = inputs[i] as { input: PaymentInput; channel: PaymentChannel };
+    if (!channel.wholeHousehold) continue;
+    for (const id of input.enrollmentIds) {
+      const h = members.get(id)?.household_id;
+      if (h != null) households.add(h);
+    }
+  }
   const openByHousehold = new Map<string, { id: number; name: string }[]>();
-  for (const part of chunks(households as number[])) {
+  for (const part of chunks([...households])) {
     for (const o of await trx
       .selectFrom('enrollments')
       .innerJoin('people', 'people.id', 'enrollments.person_id')
@@ -263,7 +296,7 @@ export async function recordPaymentBatch(
           throw error;
         }
         checkAssessment(m, a, input.paidOn);
-        return { m, a: { ...a, facts } };
+        return { m, a: { ...a, facts }, shared: a };
       });
       const due = assessed.reduce((n, x) => n + x.a.pays, 0);
       if (due !== input.amountFen) {
@@ -282,7 +315,7 @@ export async function recordPaymentBatch(
   }
 
   // 5. Write.
-  for (const [i, r] of (await writeAccepted(trx, ctx, accepted)).entries()) {
+  for (const [i, r] of (await writeAccepted(trx, ctx, accepted, shared)).entries()) {
     results[(accepted[i] as Accepted).index] = r;
   }
   // Repeats of a transaction id within the batch answer as replays of the first.
@@ -468,6 +501,7 @@ async function writeAccepted(
   trx: Kysely<Database>,
   ctx: CollectionContext,
   accepted: readonly Accepted[],
+  shared?: SharedOrder,
 ): Promise<PaymentResult[]> {
   if (accepted.length === 0) return [];
   const dialect = dialectOf(trx);
@@ -475,8 +509,8 @@ async function writeAccepted(
 
   // Enrollments first: if another writer got there, nothing else has been written by this batch.
   const updates = accepted.flatMap(({ input, members }) =>
-    members.map(({ m, a }) => {
-      const c = assessmentColumns(a, input.paidOn);
+    members.map(({ m, a, shared }) => {
+      const c = assessmentColumns(a, input.paidOn, storedAssessmentJson(shared, a.facts));
       return [
         m.id,
         m.version,
@@ -504,27 +538,31 @@ async function writeAccepted(
   }
   if (updated !== updates.length) throw new BatchRaceError('参保记录已被同时修改');
 
-  const orders = await insertRows<{ id: number; channel: string; channel_txn_id: string }>(
-    trx,
-    dialect,
-    ORDERS,
-    accepted.map(({ input, digest }) => [
-      input.channel,
-      input.txnId,
-      digest,
-      input.amountFen,
-      input.paidOn,
-      input.payer ?? null,
-      input.collector ?? null,
-      input.receiptNo ?? null,
-      input.reference ?? null,
-      ctx.actor,
-      ctx.now,
-    ]),
-    { fixed, returning: 'id, channel, channel_txn_id' },
-  );
-  const orderId = new Map(orders.map((o) => [`${o.channel}\u0000${o.channel_txn_id}`, Number(o.id)]));
-  const orderOf = (x: Accepted) => orderId.get(`${x.input.channel}\u0000${x.input.txnId}`) as number;
+  const orderId = new Map<string, number>();
+  if (!shared) {
+    const orders = await insertRows<{ id: number; channel: string; channel_txn_id: string }>(
+      trx,
+      dialect,
+      ORDERS,
+      accepted.map(({ input, digest }) => [
+        input.channel,
+        input.txnId,
+        digest,
+        input.amountFen,
+        input.paidOn,
+        input.payer ?? null,
+        input.collector ?? null,
+        input.receiptNo ?? null,
+        input.reference ?? null,
+        ctx.actor,
+        ctx.now,
+      ]),
+      { fixed, returning: 'id, channel, channel_txn_id' },
+    );
+    for (const o of orders) orderId.set(`${o.channel}\u0000${o.channel_txn_id}`, Number(o.id));
+  }
+  const orderOf = (x: Accepted) =>
+    shared ? shared.id : (orderId.get(`${x.input.channel}\u0000${x.input.txnId}`) as number);
 
   await insertRows(
     trx,
@@ -567,24 +605,26 @@ async function writeAccepted(
 
   // The journal: one payment transfer per order, one subsidy transfer per member and funder.
   const transfers: { key: string; row: unknown[]; lines: JournalLine[] }[] = [];
+  if (shared) transfers.push(sharedTransfer(accepted, shared, ctx));
   for (const x of accepted) {
-    const id = orderOf(x);
-    const lines: JournalLine[] = [
-      { account: x.channel.account(x.input), amount: x.input.amountFen as Fen },
-      ...x.members.map(({ m, a }) => ({ account: `enrollment:${m.id}` as const, amount: -a.pays as Fen })),
-    ];
-    transfers.push(
-      transferRow(
-        'payment',
-        'payment_order',
-        String(id),
-        `payment:${x.input.channel}:${x.input.txnId}`,
-        x.input.paidOn,
-        lines,
-        x.input.receiptNo ? `收据 ${x.input.receiptNo}` : null,
-        ctx,
-      ),
-    );
+    if (!shared) {
+      const lines: JournalLine[] = [
+        { account: x.channel.account(x.input), amount: x.input.amountFen as Fen },
+        ...x.members.map(({ m, a }) => ({ account: `enrollment:${m.id}` as const, amount: -a.pays as Fen })),
+      ];
+      transfers.push(
+        transferRow(
+          'payment',
+          'payment_order',
+          String(orderOf(x)),
+          `payment:${x.input.channel}:${x.input.txnId}`,
+          x.input.paidOn,
+          lines,
+          x.input.receiptNo ? `收据 ${x.input.receiptNo}` : null,
+          ctx,
+        ),
+      );
+    }
     for (const { m, a } of x.members) {
       for (const s of a.subsidies) {
         if (s.mode !== 'direct' || s.amount === 0) continue;
@@ -638,6 +678,43 @@ async function writeAccepted(
       }),
     ),
   }));
+}
+
+/**
+ * The payment transfer of payments under a shared order: the channel's account(s) debited with the
+ * total, each enrollment credited with its share. Its key names the first row's transaction id,
+ * which belongs to this transfer alone.
+ */
+function sharedTransfer(
+  accepted: readonly Accepted[],
+  shared: SharedOrder,
+  ctx: CollectionContext,
+): { key: string; row: unknown[]; lines: JournalLine[] } {
+  const debits = new Map<string, number>();
+  const credits: JournalLine[] = [];
+  for (const x of accepted) {
+    const account = x.channel.account(x.input);
+    debits.set(account, (debits.get(account) ?? 0) + x.input.amountFen);
+    for (const { m, a } of x.members) credits.push({ account: `enrollment:${m.id}`, amount: -a.pays as Fen });
+  }
+  const first = (accepted[0] as Accepted).input;
+  const lines: JournalLine[] = [
+    ...[...debits].map(([account, fen]) => ({
+      account: account as JournalLine['account'],
+      amount: fen as Fen,
+    })),
+    ...credits,
+  ];
+  return transferRow(
+    'payment',
+    'payment_order',
+    String(shared.id),
+    `payment:${first.channel}:${first.txnId}`,
+    shared.paidOn,
+    lines,
+    shared.memo,
+    ctx,
+  );
 }
 
 function transferRow(

@@ -26,7 +26,13 @@ import {
   CollectionError,
   PaymentConflictError,
 } from './context.ts';
-import { type BatchHelpers, BatchRaceError, isUniqueViolation, recordPaymentBatch } from './payment-batch.ts';
+import {
+  type BatchHelpers,
+  BatchRaceError,
+  isUniqueViolation,
+  recordPaymentBatch,
+  type SharedOrder,
+} from './payment-batch.ts';
 
 export interface PaymentInput {
   readonly channel: ChannelCode;
@@ -122,12 +128,14 @@ export async function recordPayments(
 
 /**
  * The same inside the caller's controlled transaction (for services that must write other rows
- * atomically with the payments, like a withholding result import).
+ * atomically with the payments, like a withholding result import), optionally under one order the
+ * caller has written (see SharedOrder).
  */
 export async function recordPaymentsIn(
   trx: ControlledTransaction<Database>,
   ctx: CollectionContext,
   inputs: readonly PaymentInput[],
+  shared?: SharedOrder,
 ): Promise<(PaymentResult | CollectionError)[]> {
   const results: (PaymentResult | CollectionError | undefined)[] = new Array(inputs.length);
   const checked: { index: number; input: PaymentInput; channel: PaymentChannel }[] = [];
@@ -155,7 +163,7 @@ export async function recordPaymentsIn(
   // a transaction id between our reads and writes), undo it and go payment by payment: each
   // payment then reads the other writer's result and gets its precise answer (already paid,
   // replay, conflict).
-  const done = await inSavepoint(trx, (point) => recordPaymentBatch(point, ctx, checked, helpers));
+  const done = await inSavepoint(trx, (point) => recordPaymentBatch(point, ctx, checked, helpers, shared));
   if (done) {
     for (const [n, result] of done.entries()) results[(checked[n] as { index: number }).index] = result;
     return results as (PaymentResult | CollectionError)[];
@@ -164,7 +172,8 @@ export async function recordPaymentsIn(
     let result: PaymentResult | CollectionError | null = null;
     for (let attempt = 0; attempt < RACE_ATTEMPTS && result === null; attempt++) {
       result =
-        (await inSavepoint(trx, (point) => recordPaymentBatch(point, ctx, [one], helpers)))?.[0] ?? null;
+        (await inSavepoint(trx, (point) => recordPaymentBatch(point, ctx, [one], helpers, shared)))?.[0] ??
+        null;
     }
     results[one.index] =
       result ??

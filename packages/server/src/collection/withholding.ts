@@ -17,11 +17,16 @@
  * waiting, every row of the batch present once, amounts, names and ID numbers as exported, result
  * values known, a reason for every failure); any problem names the file, line and column and
  * nothing is written. Then, in one transaction for the whole file, each debited row is recorded
- * as a payment through the payment service (recordPaymentsIn: channel bank_withholding,
- * transaction id `<batch>-<seq>`, set-based per chunk of 1,000 rows, each chunk in a savepoint),
- * so the bank's rows get exactly the same checks, assessment and journal entries as every other
- * channel, and the file is applied completely or not at all; the items' results are written with
- * one statement per chunk. The same result file again changes nothing.
+ * as a payment through the payment service (recordPaymentsIn, set-based per chunk of 1,000 rows,
+ * each chunk in a savepoint), so the bank's rows get exactly the same checks and assessment as
+ * every other channel, and the file is applied completely or not at all. The bank settles a day's
+ * debits as one amount, so the file is one payment order per debit date (channel bank_withholding,
+ * transaction id `<batch>@<date>`) and one journal payment transfer per chunk (Dr 待报解 for the
+ * total / Cr each enrollment); each row keeps its own transaction id `<batch>-<seq>` (in messages,
+ * the enrollment's event and the transfer's key) and its own payment row. Per debited person that
+ * is four rows written (enrollment, event, payment, journal line) instead of seven — what makes a
+ * million-row file affordable (docs/BENCHMARKS.md). The items' results are written with one
+ * statement per chunk. The same result file again changes nothing.
  *
  * Conflicts. When the bank debited a person who can no longer be paid for — they paid in cash
  * between export and result, or their assessment changed — no second payment is recorded. The
@@ -1342,34 +1347,40 @@ export async function importWithholdingResult(
       await trx.rollback().execute();
       return summary(ctx, batchNo, file, 'unchanged');
     }
+    const orders = await openOrders(trx, ctx, batch, digest, items, parsed);
     for (let start = 0; start < items.length; start += WRITE_CHUNK) {
       const chunk = items.slice(start, start + WRITE_CHUNK).filter((item) => item.result === 'pending');
-      const debited = chunk.filter((item) => (parsed[item.seq] as ParsedResult).result === 'succeeded');
-      const results = await recordPaymentsIn(
-        trx,
-        ctx,
-        debited.map((item) => ({
-          channel: 'bank_withholding' as const,
-          txnId: `${batchNo}-${item.seq}`,
-          enrollmentIds: [item.enrollmentId],
-          amountFen: item.amountFen,
-          paidOn: (parsed[item.seq] as ParsedResult).on,
-          payer: item.holder,
-          reference: `代扣批次 ${batchNo} 序号 ${item.seq}`,
-        })),
-      );
-      // The items' results, written with one statement per chunk (conflicts, rare, one by one).
       const outcomes: ItemOutcome[] = [];
-      for (let i = 0; i < debited.length; i++) {
-        const item = debited[i] as BatchItem;
-        const result = results[i];
-        const on = (parsed[item.seq] as ParsedResult).on;
-        // A transaction id used for another payment is not the bank's doing: stop, write nothing.
-        if (result instanceof PaymentConflictError) throw result;
-        if (result instanceof CollectionError) {
-          await bookConflict(trx, ctx, item, batchNo, on, result.message);
-        } else {
-          outcomes.push([item.id, 'succeeded', (result as PaymentResult).orderId, null, on]);
+      for (const [on, order] of orders) {
+        const debited = chunk.filter((item) => {
+          const row = parsed[item.seq] as ParsedResult;
+          return row.result === 'succeeded' && row.on === on;
+        });
+        if (debited.length === 0) continue;
+        const results = await recordPaymentsIn(
+          trx,
+          ctx,
+          debited.map((item) => ({
+            channel: 'bank_withholding' as const,
+            txnId: `${batchNo}-${item.seq}`,
+            enrollmentIds: [item.enrollmentId],
+            amountFen: item.amountFen,
+            paidOn: on,
+            payer: item.holder,
+            reference: `代扣批次 ${batchNo} 序号 ${item.seq}`,
+          })),
+          { id: order.id, paidOn: on, memo: `代扣批次 ${batchNo}` },
+        );
+        // The items' results, written with one statement per chunk (conflicts, rare, one by one).
+        for (let i = 0; i < debited.length; i++) {
+          const item = debited[i] as BatchItem;
+          const result = results[i];
+          if (result instanceof CollectionError) {
+            await bookConflict(trx, ctx, item, batchNo, on, result.message);
+          } else {
+            order.fen += (result as PaymentResult).amountFen;
+            outcomes.push([item.id, 'succeeded', order.id, null, on]);
+          }
         }
       }
       for (const item of chunk) {
@@ -1378,6 +1389,7 @@ export async function importWithholdingResult(
       }
       await setOutcomes(trx, outcomes);
     }
+    await closeOrders(trx, orders);
     await completeBatch(trx, ctx, batchId, digest, basename(file));
     await trx.commit().execute();
   } catch (error) {
@@ -1385,6 +1397,77 @@ export async function importWithholdingResult(
     throw error;
   }
   return summary(ctx, batchNo, file, 'completed');
+}
+
+/**
+ * The payment orders of a result file: one per debit date, the day's debits settled by the bank as
+ * one amount, under the transaction id `<batch>@<date>`. Written before the rows (their payments
+ * point at them) with the amount set once the rows are decided. An id already used by another
+ * payment is not the bank's doing: the file is refused and nothing is written.
+ */
+async function openOrders(
+  trx: Kysely<Database>,
+  ctx: CollectionContext,
+  batch: Pick<Database['withholding_batches'], 'batch_no' | 'bank'>,
+  digest: string,
+  items: readonly BatchItem[],
+  parsed: readonly (ParsedResult | undefined)[],
+): Promise<Map<string, { id: number; fen: number }>> {
+  const dates = new Set<string>();
+  for (const item of items) {
+    const row = parsed[item.seq] as ParsedResult;
+    if (item.result === 'pending' && row.result === 'succeeded') dates.add(row.on);
+  }
+  const orders = new Map<string, { id: number; fen: number }>();
+  for (const on of [...dates].sort()) {
+    const txnId = `${batch.batch_no}@${on}`;
+    const order = await trx
+      .insertInto('payment_orders')
+      .values({
+        county_code: ctx.countyCode,
+        channel: 'bank_withholding',
+        channel_txn_id: txnId,
+        digest,
+        amount_fen: 0,
+        paid_on: on,
+        payer: batch.bank,
+        collector: null,
+        receipt_no: null,
+        reference: `代扣批次 ${batch.batch_no}`,
+        actor: ctx.actor,
+        created_at: ctx.now,
+      })
+      .onConflict((oc) => oc.columns(['county_code', 'channel', 'channel_txn_id']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!order) {
+      const taken = await trx
+        .selectFrom('payment_orders')
+        .select(['paid_on', 'amount_fen'])
+        .where('county_code', '=', ctx.countyCode)
+        .where('channel', '=', 'bank_withholding')
+        .where('channel_txn_id', '=', txnId)
+        .executeTakeFirstOrThrow();
+      throw new PaymentConflictError(
+        `渠道流水号 ${txnId} 已用于另一笔缴费（${taken.paid_on}，${yuan(taken.amount_fen)}），代扣结果不能记入，文件未导入`,
+      );
+    }
+    orders.set(on, { id: Number(order.id), fen: 0 });
+  }
+  return orders;
+}
+
+/** Each order's amount is what its rows paid; an order whose every row was a conflict is dropped. */
+async function closeOrders(trx: Kysely<Database>, orders: ReadonlyMap<string, { id: number; fen: number }>) {
+  for (const order of orders.values()) {
+    if (order.fen === 0) await trx.deleteFrom('payment_orders').where('id', '=', order.id).execute();
+    else
+      await trx
+        .updateTable('payment_orders')
+        .set({ amount_fen: order.fen })
+        .where('id', '=', order.id)
+        .execute();
+  }
 }
 
 /** An item's result as the bulk update reads it: id, result, order id, failure reason, date. */
@@ -1769,9 +1852,9 @@ export interface BatchReconciliation {
   readonly conflicts: number;
   readonly conflictFen: number;
   readonly conflictOpenFen: number;
-  /** Payment orders of the withholding channel carrying this batch's transaction ids. */
-  readonly orders: number;
-  readonly ordersFen: number;
+  /** Payments recorded under the batch's payment orders (`<batch>@<date>`): one per debited row. */
+  readonly payments: number;
+  readonly paymentsFen: number;
   /** What the journal's payment transfers for those orders put into the 待报解 account. */
   readonly journalFen: number;
   /** The clearing account's credit for this batch's conflicts, less returns (journal). */
@@ -1781,8 +1864,8 @@ export interface BatchReconciliation {
 }
 
 /**
- * Bank batch vs journal, per batch: the rows the bank debited against the payment orders recorded
- * with the batch's transaction ids and the 待报解 entries of their journal transfers; conflicts
+ * Bank batch vs journal, per batch: the rows the bank debited against the payments recorded under
+ * the batch's orders and the 待报解 entries of their journal transfers; conflicts
  * against the clearing account. JSON-able; used by `canbao batch reconcile` and `ledger check`.
  */
 export async function reconcileWithholdingBatches(ctx: CollectionContext): Promise<BatchReconciliation[]> {
@@ -1795,34 +1878,48 @@ export async function reconcileWithholdingBatches(ctx: CollectionContext): Promi
   const out: BatchReconciliation[] = [];
   for (const b of batches) {
     const counts = await resultCounts(ctx.db, b.id);
-    const orders = await ctx.db
-      .selectFrom('payment_orders')
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('amount_fen').as('fen')])
-      .where('county_code', '=', ctx.countyCode)
-      .where('channel', '=', 'bank_withholding')
-      .where('channel_txn_id', 'like', `${b.batch_no}-%`)
+    const payments = await ctx.db
+      .selectFrom('payment_orders as po')
+      .innerJoin('payments as p', 'p.order_id', 'po.id')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('p.amount_fen').as('fen')])
+      .where('po.county_code', '=', ctx.countyCode)
+      .where('po.channel', '=', 'bank_withholding')
+      .where('po.channel_txn_id', 'like', `${b.batch_no}@%`)
       .executeTakeFirstOrThrow();
-    const journal = async (keyPrefix: string, account: AccountCode) => {
+    // Transfers keyed by a row's transaction id (`<batch>-<seq>`) or the batch's order (`<batch>@…`).
+    const journal = async (keyPrefix: string, account: AccountCode, separators = ['-']) => {
       const row = await ctx.db
         .selectFrom('journal_lines as jl')
         .innerJoin('journal_transfers as jt', 'jt.id', 'jl.transfer_id')
         .select((eb) => eb.fn.sum<number>('jl.amount_fen').as('fen'))
         .where('jt.county_code', '=', ctx.countyCode)
-        .where('jt.idempotency_key', 'like', `${keyPrefix}${b.batch_no}-%`)
+        .where((eb) =>
+          eb.or(separators.map((x) => eb('jt.idempotency_key', 'like', `${keyPrefix}${b.batch_no}${x}%`))),
+        )
         .where('jl.account', '=', account)
         .executeTakeFirstOrThrow();
       return Number(row.fen ?? 0);
     };
-    const journalFen = await journal('payment:bank_withholding:', 'pending_remittance');
+    const journalFen = await journal('payment:bank_withholding:', 'pending_remittance', ['-', '@']);
     const conflictBooked = 0 - (await journal('withholding-conflict:', WITHHOLDING_CLEARING));
     const conflictReturned = await journal('withholding-return:', WITHHOLDING_CLEARING);
+    // A debited row must have its payment: same order, enrollment and amount.
     const unlinked = await ctx.db
       .selectFrom('withholding_items as wi')
-      .leftJoin('payment_orders as po', 'po.id', 'wi.order_id')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('wi.batch_id', '=', b.id)
       .where('wi.result', '=', 'succeeded')
-      .where((eb) => eb.or([eb('po.id', 'is', null), eb('po.amount_fen', '<>', eb.ref('wi.amount_fen'))]))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('payments as p')
+              .select(sql.lit(1).as('one'))
+              .whereRef('p.order_id', '=', 'wi.order_id')
+              .whereRef('p.enrollment_id', '=', 'wi.enrollment_id')
+              .whereRef('p.amount_fen', '=', 'wi.amount_fen'),
+          ),
+        ),
+      )
       .executeTakeFirstOrThrow();
     const open = await ctx.db
       .selectFrom('withholding_items')
@@ -1845,21 +1942,21 @@ export async function reconcileWithholdingBatches(ctx: CollectionContext): Promi
       conflicts: counts.conflict.n,
       conflictFen: counts.conflict.fen,
       conflictOpenFen: Number(open.fen ?? 0),
-      orders: Number(orders.n),
-      ordersFen: Number(orders.fen ?? 0),
+      payments: Number(payments.n),
+      paymentsFen: Number(payments.fen ?? 0),
       journalFen,
       journalConflictOpenFen: conflictBooked - conflictReturned,
     };
     const differences: string[] = [];
     const diff = (a: number, b: number) => `相差 ${yuan(a - b)}`;
-    if (row.succeeded !== row.orders || row.succeededFen !== row.ordersFen) {
+    if (row.succeeded !== row.payments || row.succeededFen !== row.paymentsFen) {
       differences.push(
-        `扣款成功 ${row.succeeded} 笔 ${yuan(row.succeededFen)}，代扣缴费记录 ${row.orders} 笔 ${yuan(row.ordersFen)}，${diff(row.succeededFen, row.ordersFen)}`,
+        `扣款成功 ${row.succeeded} 笔 ${yuan(row.succeededFen)}，代扣缴费记录 ${row.payments} 笔 ${yuan(row.paymentsFen)}，${diff(row.succeededFen, row.paymentsFen)}`,
       );
     }
-    if (row.ordersFen !== row.journalFen) {
+    if (row.paymentsFen !== row.journalFen) {
       differences.push(
-        `代扣缴费记录 ${yuan(row.ordersFen)}，日记账计入待报解账户 ${yuan(row.journalFen)}，${diff(row.ordersFen, row.journalFen)}`,
+        `代扣缴费记录 ${yuan(row.paymentsFen)}，日记账计入待报解账户 ${yuan(row.journalFen)}，${diff(row.paymentsFen, row.journalFen)}`,
       );
     }
     if (row.conflictOpenFen !== row.journalConflictOpenFen) {
