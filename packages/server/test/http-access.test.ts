@@ -20,6 +20,9 @@ const ROUTES: Record<string, Permission | 'session' | 'public'> = {
   'GET /api/people/{id}': 'people.read',
   'POST /api/people/{id}/reveal': 'id.reveal',
   'GET /api/people/{id}/explain': 'people.read',
+  'GET /api/people/{id}/agreement': 'people.read',
+  'POST /api/people/{id}/agreement': 'people.write',
+  'GET /api/withholding/failures': 'people.read',
   'POST /api/households/{id}/newborns': 'people.write',
   'POST /api/households/{id}/verifications': 'people.write',
   'GET /api/households/{id}/due': 'people.read',
@@ -152,6 +155,7 @@ describeEachEngine('access-control matrix', (engine) => {
   it("answers 404 for another village's person, household and receipt, and lets the township in", async () => {
     const reads = [
       `/api/people/${ids.person}`,
+      `/api/people/${ids.person}/agreement`,
       `/api/households/${ids.household}/due`,
       `/api/receipts/${ids.order}`,
     ];

@@ -2,6 +2,7 @@
 import type { App } from '../app.ts';
 import type { AppConfig } from '../context.ts';
 import { adminRoutes } from './admin.ts';
+import { agreementRoutes } from './agreements.ts';
 import { backofficeRoutes } from './backoffice.ts';
 import { collectionRoutes } from './collection.ts';
 import { financeRoutes } from './finance.ts';
@@ -17,6 +18,7 @@ export type RouteModule = (app: App, config: AppConfig) => Promise<void> | void;
 export const ROUTES: readonly RouteModule[] = [
   sessionRoutes,
   peopleRoutes,
+  agreementRoutes,
   collectionRoutes,
   reportRoutes,
   importRoutes,

@@ -1,0 +1,161 @@
+/**
+ * Bank withholding for village and township staff: a person's agreement card (open one, or change a
+ * closed or frozen card with the reason) with the year's debit results, and the failed debits still
+ * to be dealt with in the user's region. Card numbers leave the server masked, like identity numbers.
+ */
+import { z } from 'zod';
+import { CollectionError } from '../../collection/context.ts';
+import { addAgreement, changeAgreement, currentAgreement, maskCard } from '../../collection/withholding.ts';
+import {
+  FAILURES_MAX_PAGE,
+  listWithholdingFailures,
+  personWithholding,
+} from '../../collection/withholding-failures.ts';
+import type { App } from '../app.ts';
+import { type AppConfig, change, checkScope, collectionContext, needs, userOf } from '../context.ts';
+import { AppError } from '../errors.ts';
+import { scopedPerson } from './people.ts';
+
+const Id = z.object({ id: z.coerce.number().int().positive() });
+
+const AgreementBody = z.object({
+  bank: z.string().trim().min(1, '请填写开户银行'),
+  cardNumber: z.string().trim().min(1, '请填写银行卡号'),
+  holderName: z.string().trim().min(1, '请填写持卡人姓名'),
+  holderIdNumber: z.string().trim().optional(),
+  reason: z.string().trim().max(200, '原因不超过 200 字').optional(),
+});
+
+/**
+ * The field a card refusal of the service is about (its messages name the field in Chinese), so the
+ * answer reads like a validation error: `cardNumber：银行卡号应为 10–30 位数字`.
+ */
+const CARD_FIELDS: readonly (readonly [string, string])[] = [
+  ['开户银行', 'bank'],
+  ['银行卡号', 'cardNumber'],
+  ['持卡人姓名', 'holderName'],
+];
+
+function fieldError(error: unknown): unknown {
+  if (!(error instanceof CollectionError)) return error;
+  if (error.code === 'bad_card') {
+    const field = CARD_FIELDS.find(([prefix]) => error.message.startsWith(prefix))?.[1] ?? 'holderIdNumber';
+    return new AppError(400, 'bad_card', `请求内容有误：${field}：${error.message}`);
+  }
+  if (error.code === 'reason_required') {
+    return new AppError(400, 'reason_required', `请求内容有误：reason：${error.message}`);
+  }
+  return error;
+}
+
+export async function agreementRoutes(app: App, config: AppConfig) {
+  app.get(
+    '/api/people/:id/agreement',
+    {
+      preValidation: needs('people.read'),
+      schema: {
+        summary: '银行代扣：本人的代扣协议（卡号脱敏）、历史协议与本年度扣款结果',
+        tags: ['银行代扣'],
+        params: Id,
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      const { person } = await scopedPerson(config, user, request.params.id);
+      return personWithholding(collectionContext(config, user), person.id);
+    },
+  );
+
+  app.post(
+    '/api/people/:id/agreement',
+    {
+      preValidation: needs('people.write'),
+      schema: {
+        summary: '开通银行代扣或更换银行卡（原协议终止并注明原因，新协议当日生效）',
+        tags: ['银行代扣'],
+        params: Id,
+        body: AgreementBody,
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      const { person, village } = await scopedPerson(config, user, request.params.id);
+      const body = request.body;
+      const card = {
+        personId: person.id,
+        bank: body.bank,
+        cardNumber: body.cardNumber,
+        holderName: body.holderName,
+        holderDocNumber: body.holderIdNumber || null,
+      };
+      try {
+        return await change(config, request, async (ctx) => {
+          const existing = await currentAgreement(ctx.db, ctx.countyCode, person.id);
+          const done = existing
+            ? await changeAgreement(ctx, { ...card, reason: body.reason ?? '' })
+            : await addAgreement(ctx, card);
+          const shown = (a: NonNullable<typeof done.closed>) => ({
+            id: a.id,
+            bank: a.bank,
+            cardMasked: maskCard(a.card_number),
+            holderName: a.holder_name,
+            validFrom: a.valid_from,
+            validTo: a.valid_to,
+            closeReason: a.close_reason,
+          });
+          const result = {
+            changed: existing !== null,
+            agreement: shown(done.agreement),
+            closed: done.closed ? shown(done.closed) : null,
+            withholdMarked: done.withholdMarked,
+            pendingBatches: done.pendingBatches,
+          };
+          return {
+            result,
+            audit: {
+              action: existing ? 'agreement_change' : 'agreement_add',
+              objectType: 'person',
+              objectId: person.id,
+              regionCode: village,
+              before: result.closed,
+              after: { ...result.agreement, holderIdNumber: body.holderIdNumber || null },
+            },
+          };
+        });
+      } catch (error) {
+        throw fieldError(error);
+      }
+    },
+  );
+
+  app.get(
+    '/api/withholding/failures',
+    {
+      preValidation: needs('people.read'),
+      schema: {
+        summary: '代扣失败名单：本辖区最近一次扣款失败且仍未缴费的人员，附处理建议',
+        tags: ['银行代扣'],
+        querystring: z.object({
+          region: z
+            .string()
+            .regex(/^\d{6}(\d{3}(\d{3})?)?$/, '区划代码应为 6、9 或 12 位数字')
+            .optional(),
+          year: z.coerce.number().int().optional(),
+          page: z.coerce.number().int().min(1).default(1),
+          pageSize: z.coerce.number().int().min(1).max(FAILURES_MAX_PAGE).default(50),
+        }),
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      const { region = user.region_code, year, page, pageSize } = request.query;
+      checkScope(user, region, '区划');
+      return listWithholdingFailures(collectionContext(config, user), {
+        region,
+        benefitYear: year,
+        limit: pageSize,
+        offset: (page - 1) * pageSize,
+      });
+    },
+  );
+}
