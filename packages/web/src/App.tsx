@@ -16,6 +16,7 @@ const Collect = lazy(() => import('./pages/Collect.tsx'));
 const Receipt = lazy(() => import('./pages/Receipt.tsx'));
 const Imports = lazy(() => import('./pages/Imports.tsx'));
 const Lists = lazy(() => import('./pages/Lists.tsx'));
+const DebitFailures = lazy(() => import('./pages/DebitFailures.tsx'));
 const DepartmentMembers = lazy(() => import('./pages/DepartmentMembers.tsx'));
 const Refunds = lazy(() => import('./pages/Refunds.tsx'));
 const Reports = lazy(() => import('./pages/Reports.tsx'));
@@ -64,6 +65,7 @@ const PAGES: { path: string; any: string[]; element: ReactNode }[] = [
   { path: '/imports', any: ['imports.registry', 'imports.department'], element: <Imports /> },
   { path: '/department', any: ['imports.department'], element: <DepartmentMembers /> },
   { path: '/withholding', any: ['withholding.manage'], element: <Lists kind="withholding" /> },
+  { path: '/debit-failures', any: ['people.read'], element: <DebitFailures /> },
   { path: '/tax', any: ['tax.manage'], element: <Lists kind="tax" /> },
   { path: '/subsidies', any: ['subsidies.manage'], element: <Lists kind="subsidies" /> },
   { path: '/refunds', any: ['refunds.request', 'refunds.decide'], element: <Refunds /> },

@@ -8,6 +8,7 @@ import {
   BankOutlined,
   BarChartOutlined,
   BookOutlined,
+  CreditCardOutlined,
   DashboardOutlined,
   LogoutOutlined,
   MenuOutlined,
@@ -37,6 +38,7 @@ export const NAV: NavItem[] = [
   { path: '/', label: '工作台', icon: <DashboardOutlined />, any: ['dashboard.read'] },
   { path: '/collect', label: '现金收缴', icon: <MoneyCollectOutlined />, any: ['collection.cash'] },
   { path: '/people', label: '人员查询', icon: <TeamOutlined />, any: ['people.read'] },
+  { path: '/debit-failures', label: '代扣失败名单', icon: <CreditCardOutlined />, any: ['people.read'] },
   {
     path: '/imports',
     label: '名单导入',

@@ -23,6 +23,7 @@ import {
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../api.ts';
+import { AgreementCard } from '../components/AgreementCard.tsx';
 import { NewbornModal, VerificationModal } from '../components/HouseholdForms.tsx';
 import { StatusTag } from '../components/StatusTag.tsx';
 import { useLoad } from '../components/useLoad.ts';
@@ -293,6 +294,7 @@ export default function PersonDetail() {
         </Descriptions.Item>
       </Descriptions>
       {person.householdId !== null && <Household householdId={person.householdId} currentId={person.id} />}
+      <AgreementCard personId={person.id} personName={person.name} />
     </Space>
   );
 
