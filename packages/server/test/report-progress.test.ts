@@ -223,23 +223,24 @@ describeEachEngine('progress report', (engine) => {
     expect(figures(row(r10, QIUYUAN))).toEqual([2, 1, 32000, 0, 0, 0]);
     const t = row(r10, TOWNSHIP);
     expect(figures(t)).toEqual([4, 3, 68000, 1, 1, 32000]);
-    // Targets from annex 2, money as given; 4 / 63018 = 0.0063% → 0.01; 680 / 15,754,500 → 0.00.
+    // Targets from annex 2, money as given; percentages rounded down like the ranking's:
+    // 4 / 63018 = 0.0063% → 0.00; 680 / 15,754,500 → 0.00.
     expect(t).toMatchObject({
       targetPeople: 63018,
       targetFen: 1_575_450_000,
       targetBasis: ['table'],
-      percentOfTargetPeople: 0.01,
+      percentOfTargetPeople: 0,
       percentOfTargetAmount: 0,
     });
     expect(row(r10, QIXIAN)).toMatchObject({
       targetPeople: 5167,
       targetFen: 129_175_000,
-      percentOfTargetPeople: 0.04, // 2 / 5167 = 0.0387%
-      percentOfTargetAmount: 0.03, // 360 / 1,291,750 = 0.0279%
+      percentOfTargetPeople: 0.03, // 2 / 5167 = 0.0387%, rounded down as the ranking shows it
+      percentOfTargetAmount: 0.02, // 360 / 1,291,750 = 0.0279%
     });
     // Coverage: 4 of 5 registered; 蕲县村 2 of 2, 邱元村 2 of 3.
     expect([t.today.population, t.coverage]).toEqual([5, 80]);
-    expect([row(r10, QIXIAN).coverage, row(r10, QIUYUAN).coverage]).toEqual([100, 66.67]);
+    expect([row(r10, QIXIAN).coverage, row(r10, QIUYUAN).coverage]).toEqual([100, 66.66]);
     // E-certificates: 张三 (10-09) and 赵六 (10-08) of the 4 enrolled; the policy's target is 80%.
     expect([t.today.ecertActivated, t.ecertRate, r10.ecertTargetPercent]).toEqual([2, 50, 80]);
     // Subsidised groups: 低保 张三 and 特困 王五 both enrolled by the 10th.
@@ -309,7 +310,7 @@ describeEachEngine('progress report', (engine) => {
       targetPeople: 3,
       targetFen: null,
       targetBasis: ['population'],
-      percentOfTargetPeople: 66.67,
+      percentOfTargetPeople: 66.66,
       percentOfTargetAmount: null,
     });
     // The township: the 12 table villages plus the two derived; money only where there is some.
@@ -500,6 +501,6 @@ describeEachEngine('canbao report progress --xlsx', (engine) => {
       '参保率%': '80',
       '激活率%': '50',
     });
-    expect(byCode[QIUYUAN]).toMatchObject({ 名称: '邱元村', 已参保人数: '2', '参保率%': '66.67' });
+    expect(byCode[QIUYUAN]).toMatchObject({ 名称: '邱元村', 已参保人数: '2', '参保率%': '66.66' });
   });
 });

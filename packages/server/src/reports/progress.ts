@@ -90,8 +90,15 @@ export interface ProgressReport {
   readonly groupTargetPercent: number;
 }
 
-const percent = (part: number, whole: number | null): number | null =>
-  whole === null || whole === 0 ? null : Math.round((part * 10000) / whole) / 100;
+/**
+ * part / whole as a percent with two decimals, rounded down (so 99.996% never shows as 100.00%,
+ * and the progress table and the ranking bulletin show the same figure for the same day); null
+ * without a whole.
+ */
+export function ratePercent(part: number, whole: number | null): number | null {
+  if (whole === null || whole <= 0) return null;
+  return Math.floor((part * 10000) / whole) / 100;
+}
 
 /** The Asia/Shanghai day of an instant (no daylight saving: a fixed +08:00). */
 const shanghaiDay = (at: string): string =>
@@ -1073,10 +1080,10 @@ async function unlockedProgressReport(
         paid: now.paid - prev.paid,
         collectedFen: now.collectedFen - prev.collectedFen,
       },
-      percentOfTargetPeople: percent(now.enrolled, targetPeople),
-      percentOfTargetAmount: percent(now.collectedFen, targetFen),
-      coverage: percent(now.enrolled, now.population),
-      ecertRate: percent(now.ecertActivated, now.enrolled),
+      percentOfTargetPeople: ratePercent(now.enrolled, targetPeople),
+      percentOfTargetAmount: ratePercent(now.collectedFen, targetFen),
+      coverage: ratePercent(now.enrolled, now.population),
+      ecertRate: ratePercent(now.ecertActivated, now.enrolled),
       groups: groupCodes.map((g) => {
         const x = now.groups.get(g) ?? { members: 0, enrolled: 0 };
         return {
@@ -1084,7 +1091,7 @@ async function unlockedProgressReport(
           label: isGroupCode(g) ? groupLabel(g) : g,
           members: x.members,
           enrolled: x.enrolled,
-          percent: percent(x.enrolled, x.members),
+          percent: ratePercent(x.enrolled, x.members),
         };
       }),
     });

@@ -26,7 +26,7 @@ import { findCampaign } from '../collection/campaign.ts';
 import { type CollectionContext, CollectionError } from '../collection/context.ts';
 import type { CellValue } from '../files/write-xlsx.ts';
 import { reportMeta } from './meta.ts';
-import { progressReport } from './progress.ts';
+import { progressReport, ratePercent } from './progress.ts';
 import type { ReportDefinition, ReportTable } from './report.ts';
 import { money } from './subsidies.ts';
 
@@ -128,12 +128,6 @@ export interface RankingReport {
 }
 
 const yuanText = (fen: number) => formatYuan(fen as Fen);
-
-/** part / whole as a percent with two decimals, rounded down; null without a whole. */
-export function ratePercent(part: number, whole: number | null): number | null {
-  if (whole === null || whole <= 0) return null;
-  return Math.floor((part * 10000) / whole) / 100;
-}
 
 /** Sign of a/b − c/d for positive b and d, exactly (amounts in fen overflow doubles when multiplied). */
 function compareRates(a: Rated, b: Rated): number {
