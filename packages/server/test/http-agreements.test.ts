@@ -187,6 +187,7 @@ describeEachEngine('bank agreements and failed debits in the web', (engine) => {
           resultLabel: '扣款失败',
           failureReason: '卡已注销',
           resultOn: TODAY,
+          cardChanged: false,
           advice: '请为其更换银行卡（变更代扣协议）',
         },
       ],
@@ -290,6 +291,9 @@ describeEachEngine('bank agreements and failed debits in the web', (engine) => {
     expect(history.current.cardMasked).toBe('6217***********0045');
     expect(history.current.holderIdNumberMasked).toMatch(/^341302\*{8}\d{3}[\dX]$/);
     expect(history.closed).toMatchObject([{ cardMasked: '6228***********0011', closeReason: '卡已注销' }]);
+    expect(history.items).toMatchObject([
+      { result: 'failed', cardChanged: true, advice: '已更换银行卡，下一批次将从新卡扣款' },
+    ]);
 
     // The next batch debits the new card (and 赵六's old one again); 张三 leaves the failures list.
     const next = join(dir, `batch-${fileCounter++}.csv`);

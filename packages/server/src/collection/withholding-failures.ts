@@ -27,6 +27,8 @@ export const FAILURE_ADVICE: Readonly<Record<FailureAction, string>> = {
   check: '请与银行核实失败原因；如卡不能再用，请更换银行卡',
 };
 
+const CARD_CHANGED_ADVICE = '已更换银行卡，下一批次将从新卡扣款';
+
 /** The reasons banks give for a card that cannot be debited again (closed, frozen, wrong). */
 const CARD_UNUSABLE =
   /注销|销户|冻结|挂失|止付|作废|过期|失效|卡号|账号|户名|不存在|无效|不符|状态异常|睡眠|久悬/;
@@ -200,7 +202,7 @@ export async function listWithholdingFailures(
         resultOn: r.result_on,
         cardChanged,
         action,
-        advice: cardChanged ? '已更换银行卡，下一批次将从新卡扣款' : FAILURE_ADVICE[action],
+        advice: cardChanged ? CARD_CHANGED_ADVICE : FAILURE_ADVICE[action],
       };
     }),
   };
@@ -241,6 +243,8 @@ export interface PersonWithholding {
     readonly resultLabel: string;
     readonly failureReason: string | null;
     readonly resultOn: string | null;
+    /** A failed debit's card has been replaced since: the next batch debits the new one. */
+    readonly cardChanged: boolean;
     readonly advice: string | null;
   }[];
 }
@@ -295,6 +299,7 @@ export async function personWithholding(
         .select([
           'wb.batch_no',
           'wb.created_on',
+          'a.id as agreement_id',
           'a.card_number',
           'wi.amount_fen',
           'wi.result',
@@ -312,16 +317,25 @@ export async function personWithholding(
     enrollment: enrollment
       ? { id: enrollment.id, status: enrollment.status, withhold: enrollment.withhold === 1 }
       : null,
-    items: items.map((i) => ({
-      batchNo: i.batch_no,
-      exportedOn: i.created_on,
-      cardMasked: maskCard(i.card_number),
-      amountFen: i.amount_fen,
-      result: i.result,
-      resultLabel: ITEM_RESULT_LABELS[i.result],
-      failureReason: i.failure_reason,
-      resultOn: i.result_on,
-      advice: i.result === 'failed' ? FAILURE_ADVICE[failureAction(i.failure_reason)] : null,
-    })),
+    items: items.map((i) => {
+      const cardChanged = i.result === 'failed' && !!current && current.id !== i.agreement_id;
+      return {
+        batchNo: i.batch_no,
+        exportedOn: i.created_on,
+        cardMasked: maskCard(i.card_number),
+        amountFen: i.amount_fen,
+        result: i.result,
+        resultLabel: ITEM_RESULT_LABELS[i.result],
+        failureReason: i.failure_reason,
+        resultOn: i.result_on,
+        cardChanged,
+        advice:
+          i.result !== 'failed'
+            ? null
+            : cardChanged
+              ? CARD_CHANGED_ADVICE
+              : FAILURE_ADVICE[failureAction(i.failure_reason)],
+      };
+    }),
   };
 }

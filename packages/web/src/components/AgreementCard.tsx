@@ -52,6 +52,7 @@ export interface PersonWithholding {
     resultLabel: string;
     failureReason: string | null;
     resultOn: string | null;
+    cardChanged: boolean;
     advice: string | null;
   }[];
 }
@@ -128,7 +129,7 @@ function AgreementModal({
           { pattern: /^[\d\s-]{10,40}$/, message: '银行卡号应为 10–30 位数字' },
         ]}
       >
-        <Input data-testid="agreement-card" inputMode="numeric" maxLength={40} />
+        <Input data-testid="agreement-card-number" inputMode="numeric" maxLength={40} />
       </Form.Item>
       <Form.Item
         name="holderName"
@@ -174,7 +175,7 @@ export function AgreementCard({ personId, personName }: { personId: number; pers
   const action = can('people.write') && data && (
     <Button
       size="small"
-      type={latest?.result === 'failed' ? 'primary' : 'default'}
+      type={latest?.result === 'failed' && !latest.cardChanged ? 'primary' : 'default'}
       onClick={() => setEditing(true)}
       data-testid="agreement-button"
     >
@@ -193,7 +194,7 @@ export function AgreementCard({ personId, personName }: { personId: number; pers
       <Space orientation="vertical" size="small" style={{ width: '100%' }}>
         {latest?.result === 'failed' && (
           <Alert
-            type="warning"
+            type={latest.cardChanged ? 'info' : 'warning'}
             showIcon
             data-testid="agreement-failure"
             title={`${latest.resultOn ?? ''} 扣款失败：${latest.failureReason ?? '未说明原因'}`}
