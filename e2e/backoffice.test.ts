@@ -263,7 +263,10 @@ describe('back office in Chromium', { timeout: 180_000 }, () => {
       .where('enrollment_id', '=', paid.id)
       .executeTakeFirstOrThrow();
     expect([refund.status, refund.amount_fen]).toEqual(['approved', paid.pays_fen]);
+    // Paying out asks for the voucher of the payout, kept with the refund.
     await page.getByTestId(`refund-pay-${refund.id}`).click();
+    await page.getByTestId('refund-pay-reference').fill('HD20211215-0031');
+    await page.locator('.ant-modal').getByRole('button', { name: '确认已支付' }).click();
     await expect
       .poll(() => page.getByTestId('refunds-table').locator('tr', { hasText: '已退费' }).count(), POLL)
       .toBe(1);
@@ -271,9 +274,9 @@ describe('back office in Chromium', { timeout: 180_000 }, () => {
     await page.context().close();
     const after = await db()
       .selectFrom('refunds')
-      .select('status')
+      .select(['status', 'payout_reference'])
       .where('id', '=', refund.id)
       .executeTakeFirstOrThrow();
-    expect(after.status).toBe('paid');
+    expect(after).toEqual({ status: 'paid', payout_reference: 'HD20211215-0031' });
   });
 });

@@ -2,12 +2,25 @@
  * Refunds: a request is decided by the rules at once (approved or refused, with the clause cited),
  * and an approved refund is paid from here.
  */
-import { Alert, App, Button, Card, DatePicker, Form, InputNumber, Select, Space, Typography } from 'antd';
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  DatePicker,
+  Form,
+  Input,
+  InputNumber,
+  Select,
+  Space,
+  Typography,
+} from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api } from '../api.ts';
 import { DataTable, type Row, rowsOf } from '../components/DataTable.tsx';
+import { FormModal } from '../components/FormModal.tsx';
 import { useAction, useLoad } from '../components/useLoad.ts';
 import { useSession } from '../session.tsx';
 
@@ -36,17 +49,16 @@ export default function Refunds() {
   const fromPerson = Number(params.get('enrollment'));
   const [decision, setDecision] = useState<Decision>();
   const [busy, run] = useAction();
-  const [payBusy, runPay] = useAction();
-  const [paying, setPaying] = useState<unknown>();
+  // The approved refund being paid out: the dialog asks for the payout voucher (bank slip or
+  // treasury voucher number), kept with the refund and in the journal's memo.
+  const [paying, setPaying] = useState<Row>();
   const list = useLoad((signal) => api.get<unknown>('/api/refunds', { signal }), []);
 
-  const pay = (row: Row) => {
-    setPaying(row.id);
-    return runPay(async () => {
-      await api.post(`/api/refunds/${row.id}/pay`);
-      message.success('退费已支付');
-      list.reload();
-    });
+  const pay = async (row: Row, values: { reference?: string }) => {
+    await api.post(`/api/refunds/${row.id}/pay`, { reference: values.reference?.trim() || undefined });
+    message.success('退费已支付');
+    setPaying(undefined);
+    list.reload();
   };
 
   return (
@@ -131,9 +143,8 @@ export default function Refunds() {
                         <Button
                           size="small"
                           type="primary"
-                          loading={payBusy && paying === row.id}
                           data-testid={`refund-pay-${row.id}`}
-                          onClick={() => pay(row)}
+                          onClick={() => setPaying(row)}
                         >
                           支付
                         </Button>
@@ -144,6 +155,23 @@ export default function Refunds() {
           }
         />
       </Card>
+      <FormModal<{ reference?: string }>
+        title={paying ? `支付退费 #${String(paying.id)}（${String(paying.name ?? '')}）` : '支付退费'}
+        okText="确认已支付"
+        open={paying !== undefined}
+        onClose={() => setPaying(undefined)}
+        onSubmit={(values) => pay(paying as Row, values)}
+        testId="refund-pay-form"
+      >
+        <Form.Item
+          name="reference"
+          label="支付凭证号"
+          extra="银行回单号或国库支付凭证号，记入退费记录和日记账，便于对账"
+          rules={[{ max: 64, message: '凭证号不超过 64 个字符' }]}
+        >
+          <Input data-testid="refund-pay-reference" placeholder="如 HD20211215-0031" />
+        </Form.Item>
+      </FormModal>
     </Space>
   );
 }
