@@ -231,6 +231,10 @@ describe('back office in Chromium', { timeout: 180_000 }, () => {
     await notice.waitFor();
     expect(await notice.textContent()).toContain('无需生成先缴后补批次');
     await page.screenshot({ path: join(SHOTS, 'backoffice-5-subsidies.png'), fullPage: true });
+    // What finance must transfer is on the subsidy settlement, one click from the batches.
+    await page.getByTestId('subsidies-report-link').click();
+    await page.waitForURL(/\/reports\/subsidies$/);
+    await page.getByTestId('report-table-0').waitFor();
     await page.context().close();
     expect(await db().selectFrom('reimbursement_batches').select('id').execute()).toEqual([]);
   });

@@ -9,6 +9,7 @@ import { DownloadOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, DatePicker, Descriptions, Input, Select, Space, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { type ReactNode, useState } from 'react';
+import { Link } from 'react-router';
 import { api } from '../api.ts';
 import { DataTable, isFlat, labelOf, type Row, renderValue, rowsOf } from '../components/DataTable.tsx';
 import { FileButton } from '../components/FileButton.tsx';
@@ -35,7 +36,7 @@ const KINDS = {
   },
   subsidies: {
     title: '资助结算与先缴后补',
-    hint: '按资金来源生成先缴后补批次，拨付后记录已拨付，资金到账后确认。',
+    hint: '资助参保的人数和各资金来源应拨付的金额见资助结算表；先缴后补按资金来源生成批次，拨付后记录已拨付，资金到账后确认。',
     endpoint: '/api/reimbursements',
     hide: ['county_code'],
     first: ['batch_no', 'funderName', 'statusLabel', 'people', 'total_fen'],
@@ -181,6 +182,13 @@ function SubsidyActions({ onChange, show }: ActionProps) {
       >
         生成先缴后补批次
       </Button>
+      {/* What finance budgets and transfers is computed by the reports; the batches are here. */}
+      <Link to="/reports/subsidies" data-testid="subsidies-report-link">
+        资助结算表（按人群和资金来源，应拨付金额）
+      </Link>
+      <Link to="/reports/funds" data-testid="funds-report-link">
+        资金对账（渠道、待报解、国库）
+      </Link>
     </Space>
   );
 }
