@@ -73,6 +73,27 @@ describe('bank agreements in Chromium', { timeout: 180_000 }, () => {
     expect(listed).not.toContain('邱元村');
     await page.screenshot({ path: join(SHOTS, 'agreements-1-failures.png'), fullPage: true });
 
+    // The household's members debited from the same card move with the person (ticked by default).
+    const sharing = async (card: string) =>
+      (
+        await db()
+          .selectFrom('bank_agreements as a')
+          .innerJoin('people as p', 'p.id', 'a.person_id')
+          .innerJoin('people as self', 'self.household_id', 'p.household_id')
+          .select('a.person_id')
+          .where('self.id', '=', inVillage.id)
+          .where('a.card_number', '=', card)
+          .where('a.valid_to', 'is', null)
+          .orderBy('a.person_id')
+          .execute()
+      ).map((a) => a.person_id);
+    const oldCard = await db()
+      .selectFrom('bank_agreements')
+      .select('card_number')
+      .where('person_id', '=', inVillage.id)
+      .where('valid_to', 'is', null)
+      .executeTakeFirstOrThrow();
+    const household = await sharing(oldCard.card_number);
     await page.getByTestId(`failure-link-${inVillage.id}`).click();
     await page.getByTestId('agreement-failure').waitFor();
     expect(await page.getByTestId('agreement-failure').textContent()).toContain('卡已注销');
@@ -105,5 +126,7 @@ describe('bank agreements in Chromium', { timeout: 180_000 }, () => {
       actor: 'cun01',
     });
     expect(agreements.at(-2)).toMatchObject({ valid_to: today, close_reason: '卡已注销' });
+    expect(await sharing(NEW_CARD)).toEqual(household);
+    expect(await sharing(oldCard.card_number)).toEqual([]);
   });
 });

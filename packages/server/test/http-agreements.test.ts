@@ -176,6 +176,7 @@ describeEachEngine('bank agreements and failed debits in the web', (engine) => {
         closeReason: null,
       },
       closed: [],
+      sharedWith: [],
       enrollment: { id: expect.any(Number), status: 'awaiting_payment', withhold: true },
       items: [
         {
@@ -317,28 +318,80 @@ describeEachEngine('bank agreements and failed debits in the web', (engine) => {
     ]);
   });
 
-  it('opens a first agreement for a household member (the township, holder another person), asking for withholding', async () => {
+  it("opens an agreement on a household card (the township), then moves the household's members to a new card together", async () => {
     const { w, ids } = await afterFailedBatch();
+    const db = w.world.handle.db;
     const township = await w.login('township');
+    // 李四 is debited from her husband's card.
     const opened = await w.call(township, 'POST', `/api/people/${ids.li}/agreement`, {
       bank: '中国农业银行宿州分行',
-      cardNumber: '6228 4800 0000 0000 052',
+      cardNumber: '6228 4800 0000 0000 011',
       holderName: '张三',
     });
     expect(opened.statusCode).toBe(200);
     expect(opened.json()).toMatchObject({
+      personId: ids.li,
       changed: false,
-      agreement: { cardMasked: '6228***********0052', holderName: '张三', validFrom: TODAY },
+      agreement: { cardMasked: '6228***********0011', holderName: '张三', validFrom: TODAY },
       closed: null,
       withholdMarked: 1,
+      alsoFor: [],
     });
-    const view = (await w.call(township, 'GET', `/api/people/${ids.li}/agreement`)).json();
-    expect(view).toMatchObject({ enrollment: { status: 'awaiting_payment', withhold: true }, items: [] });
-    const audit = await w.world.handle.db
+    const li = (await w.call(township, 'GET', `/api/people/${ids.li}/agreement`)).json();
+    expect(li).toMatchObject({
+      enrollment: { status: 'awaiting_payment', withhold: true },
+      items: [],
+      sharedWith: [{ personId: ids.zhang, name: '张三' }],
+    });
+    const url = `/api/people/${ids.zhang}/agreement`;
+    expect((await w.call(township, 'GET', url)).json().sharedWith).toEqual([
+      { personId: ids.li, name: '李四' },
+    ]);
+
+    // Only members of the household: 赵六 lives elsewhere, and nothing is written.
+    const current = () =>
+      db
+        .selectFrom('bank_agreements')
+        .select(['person_id', 'card_number', 'close_reason'])
+        .where('valid_to', 'is', null)
+        .orderBy('person_id')
+        .execute();
+    const before = await current();
+    const card = { bank: '中国邮政储蓄银行', cardNumber: NEW_CARD, holderName: '张三', reason: '卡已注销' };
+    const stranger = await w.call(township, 'POST', url, { ...card, alsoFor: [ids.zhao] });
+    expect(stranger.statusCode).toBe(404);
+    expect(await current()).toEqual(before);
+
+    const moved = await w.call(township, 'POST', url, { ...card, alsoFor: [ids.li] });
+    expect(moved.statusCode).toBe(200);
+    expect(moved.json()).toMatchObject({
+      personId: ids.zhang,
+      changed: true,
+      closed: { closeReason: '卡已注销' },
+      alsoFor: [
+        {
+          personId: ids.li,
+          name: '李四',
+          changed: true,
+          agreement: { cardMasked: '6217***********0045', holderName: '张三' },
+          closed: { cardMasked: '6228***********0011', validTo: TODAY, closeReason: '卡已注销' },
+        },
+      ],
+    });
+    const now = await current();
+    expect(now.filter((a) => a.card_number === NEW_CARD).map((a) => a.person_id)).toEqual(
+      [ids.zhang, ids.li].sort((a, b) => a - b),
+    );
+    const audit = await db
       .selectFrom('audit_log')
-      .select(['actor', 'action', 'region_code'])
-      .where('action', '=', 'agreement_add')
+      .select(['actor', 'action', 'object_id', 'region_code'])
+      .where('action', 'in', ['agreement_add', 'agreement_change'])
+      .orderBy('id')
       .execute();
-    expect(audit).toEqual([{ actor: 'township', action: 'agreement_add', region_code: VILLAGE_1 }]);
+    expect(audit).toEqual([
+      { actor: 'township', action: 'agreement_add', object_id: String(ids.li), region_code: VILLAGE_1 },
+      { actor: 'township', action: 'agreement_change', object_id: String(ids.zhang), region_code: VILLAGE_1 },
+      { actor: 'township', action: 'agreement_change', object_id: String(ids.li), region_code: VILLAGE_1 },
+    ]);
   });
 });

@@ -231,6 +231,11 @@ export interface PersonWithholding {
   readonly current: AgreementView | null;
   /** Earlier agreements, latest first, each with why it was closed. */
   readonly closed: readonly AgreementView[];
+  /**
+   * Other members of the person's household debited from the same current card (a parent's card
+   * paying for the household): when that card is closed, all of them need the new one.
+   */
+  readonly sharedWith: readonly { readonly personId: number; readonly name: string }[];
   /** The year's enrollment: whether the household asked for withholding, and its state. */
   readonly enrollment: { readonly id: number; readonly status: string; readonly withhold: boolean } | null;
   /** The year's withholding items, latest first. */
@@ -281,6 +286,20 @@ export async function personWithholding(
     closeReason: a.close_reason,
   });
   const current = agreements.find((a) => a.valid_to === null);
+  const sharedWith = current
+    ? await ctx.db
+        .selectFrom('people as p')
+        .innerJoin('people as self', 'self.household_id', 'p.household_id')
+        .innerJoin('bank_agreements as a', 'a.person_id', 'p.id')
+        .select(['p.id as personId', 'p.name'])
+        .where('self.id', '=', personId)
+        .where('p.id', '!=', personId)
+        .where('a.county_code', '=', ctx.countyCode)
+        .where('a.valid_to', 'is', null)
+        .where('a.card_number', '=', current.card_number)
+        .orderBy('p.id')
+        .execute()
+    : [];
   const enrollment =
     benefitYear === null
       ? undefined
@@ -314,6 +333,7 @@ export async function personWithholding(
     benefitYear,
     current: current ? view(current) : null,
     closed: agreements.filter((a) => a.valid_to !== null).map(view),
+    sharedWith,
     enrollment: enrollment
       ? { id: enrollment.id, status: enrollment.status, withhold: enrollment.withhold === 1 }
       : null,

@@ -8,6 +8,7 @@ import {
   App,
   Button,
   Card,
+  Checkbox,
   Descriptions,
   Empty,
   Form,
@@ -42,6 +43,7 @@ export interface PersonWithholding {
   benefitYear: number | null;
   current: AgreementView | null;
   closed: AgreementView[];
+  sharedWith: { personId: number; name: string }[];
   enrollment: { id: number; status: string; withhold: boolean } | null;
   items: {
     batchNo: string;
@@ -63,6 +65,7 @@ interface CardValues {
   holderName: string;
   holderIdNumber?: string;
   reason?: string;
+  alsoFor?: number[];
 }
 
 const RESULT_COLORS: Record<string, string> = {
@@ -79,6 +82,7 @@ function AgreementModal({
   personId,
   personName,
   current,
+  sharedWith,
   open,
   onClose,
   onDone,
@@ -86,6 +90,7 @@ function AgreementModal({
   personId: number;
   personName: string;
   current: AgreementView | null;
+  sharedWith: PersonWithholding['sharedWith'];
   open: boolean;
   onClose: () => void;
   onDone: () => void;
@@ -98,22 +103,31 @@ function AgreementModal({
       open={open}
       onClose={onClose}
       testId="agreement-form"
-      initialValues={{ holderName: personName, reason: current ? '卡已注销' : undefined }}
+      initialValues={{
+        holderName: current?.holderName ?? personName,
+        reason: current ? '卡已注销' : undefined,
+        alsoFor: sharedWith.map((m) => m.personId),
+      }}
       onSubmit={async (values) => {
-        const answer = await api.post<{ pendingBatches: string[]; agreement: { cardMasked: string } }>(
-          `/api/people/${personId}/agreement`,
-          {
-            bank: values.bank.trim(),
-            cardNumber: values.cardNumber.trim(),
-            holderName: values.holderName.trim(),
-            holderIdNumber: values.holderIdNumber?.trim().toUpperCase() || undefined,
-            reason: values.reason?.trim() || undefined,
-          },
-        );
+        const answer = await api.post<{
+          pendingBatches: string[];
+          agreement: { cardMasked: string };
+          alsoFor: { name: string }[];
+        }>(`/api/people/${personId}/agreement`, {
+          bank: values.bank.trim(),
+          cardNumber: values.cardNumber.trim(),
+          holderName: values.holderName.trim(),
+          holderIdNumber: values.holderIdNumber?.trim().toUpperCase() || undefined,
+          reason: values.reason?.trim() || undefined,
+          alsoFor: current ? values.alsoFor : undefined,
+        });
+        const others = answer.alsoFor.length
+          ? `（同时为 ${answer.alsoFor.map((m) => m.name).join('、')}）`
+          : '';
         message.success(
           answer.pendingBatches.length > 0
-            ? `已更换为 ${answer.agreement.cardMasked}；批次 ${answer.pendingBatches.join('、')} 仍按原卡扣款，之后的批次从新卡扣款`
-            : `代扣卡已设为 ${answer.agreement.cardMasked}，下一批次从此卡扣款`,
+            ? `已更换为 ${answer.agreement.cardMasked}${others}；批次 ${answer.pendingBatches.join('、')} 仍按原卡扣款，之后的批次从新卡扣款`
+            : `代扣卡已设为 ${answer.agreement.cardMasked}${others}，下一批次从此卡扣款`,
         );
         onDone();
       }}
@@ -155,6 +169,14 @@ function AgreementModal({
             data-testid="agreement-reason"
             showSearch
             options={CHANGE_REASONS.map((r) => ({ value: r, label: r }))}
+          />
+        </Form.Item>
+      )}
+      {current && sharedWith.length > 0 && (
+        <Form.Item name="alsoFor" label="同一张卡还为以下家庭成员代扣，一并更换：">
+          <Checkbox.Group
+            data-testid="agreement-also-for"
+            options={sharedWith.map((m) => ({ value: m.personId, label: m.name }))}
           />
         </Form.Item>
       )}
@@ -277,6 +299,7 @@ export function AgreementCard({ personId, personName }: { personId: number; pers
         personId={personId}
         personName={personName}
         current={current}
+        sharedWith={data?.sharedWith ?? []}
         open={editing}
         onClose={() => setEditing(false)}
         onDone={() => {

@@ -13,7 +13,7 @@ import {
 } from '../../collection/withholding-failures.ts';
 import type { App } from '../app.ts';
 import { type AppConfig, change, checkScope, collectionContext, needs, userOf } from '../context.ts';
-import { AppError } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
 import { scopedPerson } from './people.ts';
 
 const Id = z.object({ id: z.coerce.number().int().positive() });
@@ -24,6 +24,18 @@ const AgreementBody = z.object({
   holderName: z.string().trim().min(1, '请填写持卡人姓名'),
   holderIdNumber: z.string().trim().optional(),
   reason: z.string().trim().max(200, '原因不超过 200 字').optional(),
+  /** Household members to give the same card (a household's card closed: all its members move). */
+  alsoFor: z.array(z.number().int().positive()).max(30, '一次最多 30 名家庭成员').optional(),
+});
+
+const shownAgreement = (a: NonNullable<Awaited<ReturnType<typeof currentAgreement>>>) => ({
+  id: a.id,
+  bank: a.bank,
+  cardMasked: maskCard(a.card_number),
+  holderName: a.holder_name,
+  validFrom: a.valid_from,
+  validTo: a.valid_to,
+  closeReason: a.close_reason,
 });
 
 /**
@@ -82,44 +94,59 @@ export async function agreementRoutes(app: App, config: AppConfig) {
       const { person, village } = await scopedPerson(config, user, request.params.id);
       const body = request.body;
       const card = {
-        personId: person.id,
         bank: body.bank,
         cardNumber: body.cardNumber,
         holderName: body.holderName,
         holderDocNumber: body.holderIdNumber || null,
       };
+      const others = [...new Set(body.alsoFor ?? [])].filter((id) => id !== person.id);
       try {
         return await change(config, request, async (ctx) => {
-          const existing = await currentAgreement(ctx.db, ctx.countyCode, person.id);
-          const done = existing
-            ? await changeAgreement(ctx, { ...card, reason: body.reason ?? '' })
-            : await addAgreement(ctx, card);
-          const shown = (a: NonNullable<typeof done.closed>) => ({
-            id: a.id,
-            bank: a.bank,
-            cardMasked: maskCard(a.card_number),
-            holderName: a.holder_name,
-            validFrom: a.valid_from,
-            validTo: a.valid_to,
-            closeReason: a.close_reason,
-          });
-          const result = {
-            changed: existing !== null,
-            agreement: shown(done.agreement),
-            closed: done.closed ? shown(done.closed) : null,
-            withholdMarked: done.withholdMarked,
-            pendingBatches: done.pendingBatches,
-          };
-          return {
-            result,
-            audit: {
+          /** Opens the card for one person, or changes theirs to it. */
+          const apply = async (personId: number) => {
+            const existing = await currentAgreement(ctx.db, ctx.countyCode, personId);
+            const done = existing
+              ? await changeAgreement(ctx, { ...card, personId, reason: body.reason ?? '' })
+              : await addAgreement(ctx, { ...card, personId });
+            const result = {
+              personId,
+              changed: existing !== null,
+              agreement: shownAgreement(done.agreement),
+              closed: done.closed ? shownAgreement(done.closed) : null,
+              withholdMarked: done.withholdMarked,
+              pendingBatches: done.pendingBatches,
+            };
+            const audit = {
               action: existing ? 'agreement_change' : 'agreement_add',
               objectType: 'person',
-              objectId: person.id,
+              objectId: personId,
               regionCode: village,
               before: result.closed,
               after: { ...result.agreement, holderIdNumber: body.holderIdNumber || null },
+            };
+            return { result, audit };
+          };
+          const main = await apply(person.id);
+          // Household members only (a card shared in the household): the same village, so in scope.
+          const members = others.length
+            ? await ctx.db
+                .selectFrom('people')
+                .select(['id', 'name'])
+                .where('county_code', '=', ctx.countyCode)
+                .where('household_id', '=', person.household_id ?? -1)
+                .where('id', 'in', others)
+                .execute()
+            : [];
+          const stranger = others.find((id) => !members.some((m) => m.id === id));
+          if (stranger !== undefined) throw notFound(`家庭成员 #${stranger}`);
+          const also = [];
+          for (const m of members) also.push({ name: m.name, ...(await apply(m.id)) });
+          return {
+            result: {
+              ...main.result,
+              alsoFor: also.map((a) => ({ name: a.name, ...a.result })),
             },
+            audit: [main.audit, ...also.map((a) => a.audit)],
           };
         });
       } catch (error) {
