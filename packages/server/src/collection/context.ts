@@ -25,9 +25,12 @@ export class CollectionError extends Error {
   override name = 'CollectionError';
   /** A stable code for callers (HTTP status mapping, tests). */
   readonly code: string;
-  constructor(code: string, message: string) {
+  /** The input field refused, when the refusal is about one (for answers that name it). */
+  readonly field: string | undefined;
+  constructor(code: string, message: string, field?: string) {
     super(message);
     this.code = code;
+    this.field = field;
   }
 }
 

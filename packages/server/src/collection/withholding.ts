@@ -155,28 +155,28 @@ interface Card {
   readonly holder_doc_number: string | null;
 }
 
-/** Checks and normalises a card; throws FieldError naming the field. */
-function parseCard(input: CardInput): Card {
+/** Checks and normalises a card; a refusal names the field (CollectionError bad_card). */
+function cardOrError(input: CardInput): Card {
+  const bad = (field: keyof CardInput, message: string) => new CollectionError('bad_card', message, field);
   const bank = input.bank.trim();
-  if (!bank) throw new FieldError('开户银行为空');
-  if (bank.length > 60) throw new FieldError(`开户银行名称过长：“${bank}”`);
+  if (!bank) throw bad('bank', '开户银行为空');
+  if (bank.length > 60) throw bad('bank', `开户银行名称过长：“${bank}”`);
   const card = input.cardNumber.replace(/[\s-]/g, '');
   if (!/^\d{10,30}$/.test(card)) {
-    throw new FieldError(`银行卡号应为 10–30 位数字：“${input.cardNumber}”`);
+    throw bad('cardNumber', `银行卡号应为 10–30 位数字：“${input.cardNumber}”`);
   }
   const holder = input.holderName.trim();
-  if (!holder) throw new FieldError('持卡人姓名为空');
-  const doc = input.holderDocNumber?.trim() ? parseDocument('', input.holderDocNumber).number : null;
-  return { bank, card_number: card, holder_name: holder, holder_doc_number: doc };
-}
-
-function cardOrError(input: CardInput): Card {
-  try {
-    return parseCard(input);
-  } catch (error) {
-    if (error instanceof FieldError) throw new CollectionError('bad_card', error.message);
-    throw error;
+  if (!holder) throw bad('holderName', '持卡人姓名为空');
+  let doc: string | null = null;
+  if (input.holderDocNumber?.trim()) {
+    try {
+      doc = parseDocument('', input.holderDocNumber).number;
+    } catch (error) {
+      if (error instanceof FieldError) throw bad('holderDocNumber', error.message);
+      throw error;
+    }
   }
+  return { bank, card_number: card, holder_name: holder, holder_doc_number: doc };
 }
 
 const sameCard = (a: Card, b: Card) =>
@@ -598,25 +598,21 @@ export async function importAgreements(ctx: CollectionContext, file: string): Pr
     if (!name) report(h.name, '姓名为空');
     let card: Card | null = null;
     try {
-      card = parseCard({
+      card = cardOrError({
         bank: v(h.bank),
         cardNumber: v(h.card),
         holderName: v(h.holder),
         holderDocNumber: v(h.holderDoc),
       });
     } catch (error) {
-      if (!(error instanceof FieldError)) throw error;
-      const m = error.message;
-      report(
-        m.startsWith('开户银行')
-          ? h.bank
-          : m.startsWith('银行卡号')
-            ? h.card
-            : m.startsWith('持卡人姓名')
-              ? h.holder
-              : (h.holderDoc ?? null),
-        m,
-      );
+      if (!(error instanceof CollectionError)) throw error;
+      const columns: Record<string, string | null | undefined> = {
+        bank: h.bank,
+        cardNumber: h.card,
+        holderName: h.holder,
+        holderDocNumber: h.holderDoc,
+      };
+      report(columns[error.field ?? ''] ?? null, error.message);
     }
     let on = ctx.today;
     if (v(h.on)) {

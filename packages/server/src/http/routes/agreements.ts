@@ -38,20 +38,19 @@ const shownAgreement = (a: NonNullable<Awaited<ReturnType<typeof currentAgreemen
   closeReason: a.close_reason,
 });
 
-/**
- * The field a card refusal of the service is about (its messages name the field in Chinese), so the
- * answer reads like a validation error: `cardNumber：银行卡号应为 10–30 位数字`.
- */
-const CARD_FIELDS: readonly (readonly [string, string])[] = [
-  ['开户银行', 'bank'],
-  ['银行卡号', 'cardNumber'],
-  ['持卡人姓名', 'holderName'],
-];
+/** The API's names of the card fields the service names in its refusals. */
+const CARD_FIELDS: Readonly<Record<string, string>> = {
+  bank: 'bank',
+  cardNumber: 'cardNumber',
+  holderName: 'holderName',
+  holderDocNumber: 'holderIdNumber',
+};
 
+/** A card refusal reads like a validation error naming the field: `cardNumber：银行卡号应为…`. */
 function fieldError(error: unknown): unknown {
   if (!(error instanceof CollectionError)) return error;
   if (error.code === 'bad_card') {
-    const field = CARD_FIELDS.find(([prefix]) => error.message.startsWith(prefix))?.[1] ?? 'holderIdNumber';
+    const field = CARD_FIELDS[error.field ?? ''] ?? 'cardNumber';
     return new AppError(400, 'bad_card', `请求内容有误：${field}：${error.message}`);
   }
   if (error.code === 'reason_required') {
