@@ -947,11 +947,18 @@ async function* itemPages(db: Db, batchId: number) {
   }
 }
 
-/** The batch's rows for the bank file. */
-async function* batchRows(db: Db, batchId: number, batchNo: string): AsyncGenerator<readonly CellValue[]> {
+/** The batch's rows for the bank file, a page at a time. */
+async function* batchPages(db: Db, batchId: number, batchNo: string) {
+  // A batch has a handful of distinct amounts: each is formatted once.
+  const amounts = new Map<number, string>();
   for await (const page of itemPages(db, batchId)) {
-    for (const r of page) {
-      yield [
+    yield page.map((r): readonly CellValue[] => {
+      let amount = amounts.get(r.amount_fen);
+      if (amount === undefined) {
+        amount = formatYuan(r.amount_fen as Fen);
+        amounts.set(r.amount_fen, amount);
+      }
+      return [
         batchNo,
         String(r.seq),
         r.bank,
@@ -960,11 +967,11 @@ async function* batchRows(db: Db, batchId: number, batchNo: string): AsyncGenera
         r.holder_doc_number ?? '',
         r.name,
         r.doc_number,
-        formatYuan(r.amount_fen as Fen),
+        amount,
         '',
         '',
       ];
-    }
+    });
   }
 }
 
@@ -997,15 +1004,14 @@ async function writeBatch(db: Db, batch: BatchHead, countyName: string | undefin
   const format = checkFormat(out);
   const title = `${countyName ?? batch.county_code}城乡居民基本医疗保险费银行代扣清单　批次号 ${batch.batch_no}　生成日期 ${batch.created_on}`;
   const info = `${batch.benefit_year} 年度，共 ${batch.rows} 笔，合计 ${yuan(batch.total_fen)}${batch.bank ? `，开户银行：${batch.bank}` : ''}。请银行填写“扣款结果”（成功/失败）和“失败原因”后回传，其余列请勿修改。`;
-  const data = batchRows(db, batch.id, batch.batch_no);
+  const data = batchPages(db, batch.id, batch.batch_no);
   if (format === '.csv') {
     // CSV has no merged title rows: the title is the first line, the column headers the third.
-    async function* withHeader(): AsyncGenerator<readonly CellValue[]> {
-      yield [info];
-      yield BATCH_COLUMNS.map((c) => c.header);
+    async function* withHeader() {
+      yield [[info], BATCH_COLUMNS.map((c) => c.header)];
       yield* data;
     }
-    return (await writeCsv(out, [title], withHeader())).rows - 2;
+    return (await writeCsv(out, [title], { pages: withHeader() })).rows - 2;
   }
   // The lean writer: exceljs cost ~28 µs a row, most of a county's export (docs/BENCHMARKS.md).
   return (
@@ -1015,7 +1021,7 @@ async function writeBatch(db: Db, batch: BatchHead, countyName: string | undefin
         name: '代扣清单',
         headerLines: [title, info],
         columns: BATCH_COLUMNS.map((c) => ({ ...c, text: true })),
-        rows: data,
+        rows: { pages: data },
       },
       new Date(`${batch.created_on}T00:00:00Z`),
     )
