@@ -762,6 +762,7 @@ describe('Utf8Chunks', () => {
     }
     parts.push(chunks.take());
     expect(parts.length).toBeGreaterThan(2);
+    expect(parts.every((part) => part.length > 0)).toBe(true);
     // Each chunk ends at the end of a text: no character is cut.
     for (const part of parts) expect(Buffer.from(part.toString('utf8'), 'utf8').equals(part)).toBe(true);
     expect(Buffer.concat(parts).toString('utf8')).toBe(texts.join(''));

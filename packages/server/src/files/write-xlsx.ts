@@ -45,19 +45,20 @@ export class Utf8Chunks {
   add(text: string): Buffer | null {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
     const room = text.length * 3;
-    if (this.used + room <= this.chunk.length) {
-      this.used += this.chunk.write(text, this.used, 'utf8');
-      return null;
+    let full: Buffer | null = null;
+    if (this.used + room > this.chunk.length) {
+      if (this.used > 0) full = this.chunk.subarray(0, this.used);
+      this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, room));
+      this.used = 0;
     }
-    const full = this.take(room);
-    this.used = this.chunk.write(text, 0, 'utf8');
+    this.used += this.chunk.write(text, this.used, 'utf8');
     return full;
   }
 
   /** The text added since the last chunk was handed on (the chunk is not reused). */
-  take(room = 0): Buffer {
+  take(): Buffer {
     const full = this.chunk.subarray(0, this.used);
-    this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, room));
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
     this.used = 0;
     return full;
   }
@@ -69,15 +70,12 @@ export async function* pagesOf(rows: RowSource): AsyncGenerator<readonly (readon
     yield* rows.pages;
     return;
   }
-  let page: (readonly CellValue[])[] = [];
-  // A synchronous source is read without an await per row.
-  const source = Symbol.iterator in rows ? (rows as Iterable<readonly CellValue[]>) : rows;
-  for await (const values of source) {
-    page.push(values);
-    if (page.length === PAGE_ROWS) {
-      yield page;
-      page = [];
-    }
+  const page: (readonly CellValue[])[] = [];
+  if (Symbol.iterator in rows) {
+    // A synchronous source is read without an await per row.
+    for (const values of rows) if (page.push(values) === PAGE_ROWS) yield page.splice(0);
+  } else {
+    for await (const values of rows) if (page.push(values) === PAGE_ROWS) yield page.splice(0);
   }
   if (page.length > 0) yield page;
 }
