@@ -723,6 +723,16 @@ describe('writeCsv', () => {
     );
   });
 
+  it('writes to a stream target, ending it, and rejects when the target cannot be written', async () => {
+    const path = join(tmp, 'stream.csv');
+    const out = createWriteStream(path);
+    const closed = once(out, 'close');
+    expect((await writeCsv(out, ['姓名'], [['张三'], ['李,四']])).rows).toBe(2);
+    await closed;
+    expect(readFileSync(path, 'utf8')).toBe('\uFEFF姓名\r\n张三\r\n"李,四"\r\n');
+    await expect(writeCsv(join(tmp, 'no-such-dir', 'x.csv'), ['a'], [])).rejects.toThrow(/ENOENT/);
+  });
+
   it('writes rows given a page at a time, across many output chunks, and removes the file on failure', async () => {
     const path = join(tmp, 'pages.csv');
     const name = '欧阳'.repeat(40);
