@@ -272,6 +272,38 @@ describeEachEngine('demo county', (engine) => {
   });
 });
 
+describeEachEngine('a demo load that fails midway', (engine: Engine) => {
+  it('leaves the database empty, and the next load fills it', async () => {
+    const handle = await engine.open();
+    try {
+      // Stopped halfway (as a killed process or a refused step would): nothing of it stays.
+      const stopped = loadDemoCounty(handle, {
+        people: 40,
+        onProgress: (done, total) => {
+          if (done * 2 >= total) throw new Error('stopped halfway');
+        },
+      });
+      await expect(stopped).rejects.toThrow('stopped halfway');
+      for (const table of [
+        'people',
+        'campaigns',
+        'enrollments',
+        'payment_orders',
+        'journal_transfers',
+      ] as const) {
+        const rows = await handle.db.selectFrom(table).select('id').execute();
+        expect([table, rows.length]).toEqual([table, 0]);
+      }
+      expect(await isDemoLoaded(handle.db)).toBe(false);
+      const loaded = await loadDemoCounty(handle, { people: 40 });
+      expect(loaded.people).toBe(40);
+      expect(await isDemoLoaded(handle.db)).toBe(true);
+    } finally {
+      await handle.close();
+    }
+  }, 120_000);
+});
+
 describeEachEngine('canbao demo load', (engine: Engine) => {
   it('loads into an empty database and prints the summary', async () => {
     const first = await engine.open();

@@ -45,6 +45,7 @@ import { confirmTaxPayments } from '../collection/tax.ts';
 import { addAgreement, setWithholding } from '../collection/withholding.ts';
 import type { DatabaseHandle } from '../db/open.ts';
 import type { Database } from '../db/schema.ts';
+import { inUnitOfWork } from '../db/unit-of-work.ts';
 import { loadPolicy } from '../policy/repository.ts';
 import { importFile } from '../registry/import.ts';
 import { IMPORT_KINDS } from '../registry/kinds/index.ts';
@@ -133,11 +134,16 @@ const compact = (date: string) => date.replaceAll('-', '');
 /**
  * Fills an empty, migrated and seeded database with the demo county. Refuses a database that
  * already has people or a campaign. Returns what was loaded and the business date to run with.
+ *
+ * All of it in one transaction (the services' own transactions become savepoints of it): a load
+ * that fails midway — a step refused, the process killed — leaves the database empty, so the next
+ * start loads it again instead of finding a half-filled database that nobody can sign in to.
  */
-export async function loadDemoCounty(
-  handle: DatabaseHandle,
-  options: DemoOptions = {},
-): Promise<DemoSummary> {
+export function loadDemoCounty(handle: DatabaseHandle, options: DemoOptions = {}): Promise<DemoSummary> {
+  return inUnitOfWork(handle.db, (db) => loadInto({ ...handle, db }, options));
+}
+
+async function loadInto(handle: DatabaseHandle, options: DemoOptions): Promise<DemoSummary> {
   const started = performance.now();
   const db = handle.db;
   const today = options.today ?? DEMO_TODAY;
