@@ -13,6 +13,7 @@
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { type Fen, formatYuan, maskIdNumber, Temporal } from '@canbao/core';
+import type { Person } from '../db/schema.ts';
 import { type CollectionContext, CollectionError } from './context.ts';
 import { personByDocument } from './enrollments.ts';
 import { householdDue, type PaymentResult, recordPayment } from './payments.ts';
@@ -69,6 +70,18 @@ export async function startCheckout(
     throw notFound;
   }
   if (person.name !== input.name.trim()) throw notFound;
+  return checkoutFor(ctx, config, person);
+}
+
+/**
+ * The checkout of a person the caller has already identified by name and number: the whole
+ * household's open amounts, signed.
+ */
+export async function checkoutFor(
+  ctx: CollectionContext,
+  config: GatewayConfig,
+  person: Person,
+): Promise<Checkout> {
   const due = await householdDue(ctx, person);
   const payable = due.members.filter((m) => m.status === 'awaiting_payment' && m.paysFen > 0);
   const body: TokenBody = {

@@ -11,7 +11,12 @@ import { writeAudit } from '../../access/audit.ts';
 import { campaignCounties, findCampaign } from '../../collection/campaign.ts';
 import type { CollectionContext } from '../../collection/context.ts';
 import { personByDocument } from '../../collection/enrollments.ts';
-import { GatewaySimulator, handleGatewayCallback, startCheckout } from '../../collection/gateway.ts';
+import {
+  checkoutFor,
+  GatewaySimulator,
+  handleGatewayCallback,
+  startCheckout,
+} from '../../collection/gateway.ts';
 import { inUnitOfWork } from '../../db/unit-of-work.ts';
 import type { App } from '../app.ts';
 import { type AppConfig, businessInstant } from '../context.ts';
@@ -62,7 +67,8 @@ export async function residentRoutes(app: App, config: AppConfig) {
       const ctx = residentContext(config, countyCode);
       const person = await personByDocument(config.db, countyCode, request.body.idNumber).catch(() => null);
       // The same answer for an unknown number and a wrong name: the page must not confirm names.
-      if (!person || person.name !== request.body.name) throw new AppError(404, 'not_found', NOT_FOUND);
+      if (!person || person.name !== request.body.name.trim())
+        throw new AppError(404, 'not_found', NOT_FOUND);
       const { campaign } = await findCampaign(config.db, countyCode);
       const enrollment = await config.db
         .selectFrom('enrollments')
@@ -71,14 +77,8 @@ export async function residentRoutes(app: App, config: AppConfig) {
         .where('person_id', '=', person.id)
         .where('benefit_year', '=', campaign.benefit_year)
         .executeTakeFirst();
-      const checkout = await startCheckout(
-        ctx,
-        { merchantKey: config.gatewayKey },
-        {
-          name: request.body.name,
-          docNumber: request.body.idNumber,
-        },
-      ).catch(() => null);
+      // The household's dues for the person already found (read once, not again by name and number).
+      const checkout = await checkoutFor(ctx, { merchantKey: config.gatewayKey }, person);
       return {
         name: person.name,
         idNumberMasked: maskIdNumber(person.doc_number),
@@ -89,15 +89,15 @@ export async function residentRoutes(app: App, config: AppConfig) {
         benefitStart: enrollment?.benefit_start ?? null,
         benefitEnd: enrollment?.benefit_end ?? null,
         why: enrollment?.why ?? null,
-        household: (checkout?.members ?? []).map((m) => ({
+        household: checkout.members.map((m) => ({
           name: m.name,
           idNumberMasked: m.docNumber,
           status: m.status,
           statusLabel: statusLabel(m.status),
           paysFen: m.paysFen,
         })),
-        totalDueFen: checkout?.amountFen ?? 0,
-        canPay: (checkout?.amountFen ?? 0) > 0,
+        totalDueFen: checkout.amountFen,
+        canPay: checkout.amountFen > 0,
       };
     },
   );
