@@ -96,11 +96,11 @@ interface Accepted {
   readonly input: PaymentInput;
   readonly channel: PaymentChannel;
   readonly digest: string;
-  /** `shared`: the assessment object shared with others of the same facts (assessShared). */
+  /** `common`: the assessment object shared with others of the same facts (assessShared). */
   readonly members: readonly {
     readonly m: Member;
     readonly a: PersonAssessment;
-    readonly shared: Assessment;
+    readonly common: Assessment;
   }[];
 }
 
@@ -130,8 +130,10 @@ export async function recordPaymentBatch(
   const existing = new Map<string, { id: number; digest: string; amount_fen: number; paid_on: string }>();
   // By channel: the unique index is (county, channel, transaction id), so each lookup is a probe.
   const byChannel = new Map<string, Set<string>>();
+  if (shared && inputs.some(({ input }) => input.paidOn !== shared.paidOn)) {
+    throw new Error('payments under a shared order are all of its date');
+  }
   for (const { input } of shared ? [] : inputs) {
-    if (shared && input.paidOn !== shared.paidOn) throw new Error('a shared order has one payment date');
     const set = byChannel.get(input.channel) ?? new Set<string>();
     set.add(input.txnId);
     byChannel.set(input.channel, set);
@@ -296,7 +298,7 @@ export async function recordPaymentBatch(
           throw error;
         }
         checkAssessment(m, a, input.paidOn);
-        return { m, a: { ...a, facts }, shared: a };
+        return { m, a: { ...a, facts }, common: a };
       });
       const due = assessed.reduce((n, x) => n + x.a.pays, 0);
       if (due !== input.amountFen) {
@@ -509,8 +511,8 @@ async function writeAccepted(
 
   // Enrollments first: if another writer got there, nothing else has been written by this batch.
   const updates = accepted.flatMap(({ input, members }) =>
-    members.map(({ m, a, shared }) => {
-      const c = assessmentColumns(a, input.paidOn, storedAssessmentJson(shared, a.facts));
+    members.map(({ m, a, common }) => {
+      const c = assessmentColumns(a, input.paidOn, storedAssessmentJson(common, a.facts));
       return [
         m.id,
         m.version,

@@ -1394,7 +1394,6 @@ export async function importWithholdingResult(
             enrollmentIds: [item.enrollmentId],
             amountFen: item.amountFen,
             paidOn: on,
-            payer: item.holder,
             reference: `代扣批次 ${batchNo} 序号 ${item.seq}`,
           })),
           { id: order.id, paidOn: on, memo: `代扣批次 ${batchNo}` },
