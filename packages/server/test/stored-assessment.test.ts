@@ -38,6 +38,11 @@ describe('the stored assessment', () => {
       expect(storedAssessmentJson(a, facts)).toBe(whole);
       const other = { ...facts, idNumber: id('34130219800101002') } as Facts;
       expect(storedAssessmentJson(a, other)).toBe(JSON.stringify(storedAssessment({ ...a, facts: other })));
+      // An assessment that carries facts of its own (first, here) is encoded whole, facts given.
+      const withOwn = { facts: other, ...a } as typeof a;
+      expect(storedAssessmentJson(withOwn, facts)).toBe(
+        JSON.stringify(storedAssessment({ ...withOwn, facts })),
+      );
       const stored = JSON.parse(whole);
       for (const key of [
         'policy',

@@ -175,6 +175,8 @@ const storedPrefixes = new WeakMap<Assessment, string>();
  * assessShared in payment-batch.ts), and only the facts are each person's own.
  */
 export function storedAssessmentJson(a: Assessment, facts: Facts): string {
+  // The splice relies on the facts coming last, which holds only when `a` has none of its own.
+  if (Object.hasOwn(a, 'facts')) return JSON.stringify(storedAssessment({ ...a, facts }));
   let prefix = storedPrefixes.get(a);
   if (prefix === undefined) {
     const { facts: _facts, ...shared } = storedAssessment({ ...a, facts });
