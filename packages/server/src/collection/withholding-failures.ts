@@ -10,13 +10,12 @@
  * (enrollments.villageOf), so a clerk sees in the list exactly the people she may open.
  */
 import { maskIdNumber } from '@canbao/core';
-import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
+import type { ExpressionBuilder } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { regionNames } from '../registry/regions.ts';
 import { findCampaign } from './campaign.ts';
 import type { CollectionContext } from './context.ts';
-import { maskCard } from './withholding.ts';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { maskCard, RESULT_LABELS } from './withholding.ts';
 
 /** What the clerk should do about a failure, from the bank's reason. */
 export type FailureAction = 'top_up' | 'change_card' | 'check';
@@ -40,13 +39,6 @@ export function failureAction(reason: string | null): FailureAction {
   if (LOW_BALANCE.test(reason)) return 'top_up';
   return 'check';
 }
-
-export const ITEM_RESULT_LABELS = {
-  pending: '待回盘',
-  succeeded: '扣款成功',
-  failed: '扣款失败',
-  conflict: '已扣款但未入账（待退还）',
-} as const;
 
 /**
  * The person's village as the person page scopes it: the household's village, else a 12-digit hukou
@@ -208,13 +200,6 @@ export async function listWithholdingFailures(
   };
 }
 
-async function regionNames(db: Db, codes: readonly (string | null)[]): Promise<Map<string, string>> {
-  const wanted = [...new Set(codes.filter((c): c is string => !!c))];
-  if (wanted.length === 0) return new Map();
-  const rows = await db.selectFrom('regions').select(['code', 'name']).where('code', 'in', wanted).execute();
-  return new Map(rows.map((r) => [r.code, r.name]));
-}
-
 export interface AgreementView {
   readonly id: number;
   readonly bank: string;
@@ -244,7 +229,7 @@ export interface PersonWithholding {
     readonly exportedOn: string;
     readonly cardMasked: string;
     readonly amountFen: number;
-    readonly result: keyof typeof ITEM_RESULT_LABELS;
+    readonly result: keyof typeof RESULT_LABELS;
     readonly resultLabel: string;
     readonly failureReason: string | null;
     readonly resultOn: string | null;
@@ -345,7 +330,7 @@ export async function personWithholding(
         cardMasked: maskCard(i.card_number),
         amountFen: i.amount_fen,
         result: i.result,
-        resultLabel: ITEM_RESULT_LABELS[i.result],
+        resultLabel: RESULT_LABELS[i.result],
         failureReason: i.failure_reason,
         resultOn: i.result_on,
         cardChanged,

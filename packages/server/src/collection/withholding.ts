@@ -1522,7 +1522,8 @@ async function setOutcomes(trx: Kysely<Database>, outcomes: readonly ItemOutcome
   }
 }
 
-const RESULT_LABELS: Readonly<Record<BatchItem['result'], string>> = {
+/** What an item's result is called on screens and in messages. */
+export const RESULT_LABELS: Readonly<Record<BatchItem['result'], string>> = {
   pending: '待回盘',
   succeeded: '扣款成功',
   failed: '扣款失败',

@@ -88,3 +88,14 @@ export class RegionLookup {
 export class RegionNotFoundError extends Error {
   override name = 'RegionNotFoundError';
 }
+
+/** The names of the given region codes (nulls and repeats ignored), by code. */
+export async function regionNames(
+  db: Kysely<Database>,
+  codes: readonly (string | null)[],
+): Promise<Map<string, string>> {
+  const wanted = [...new Set(codes.filter((c): c is string => !!c))];
+  if (wanted.length === 0) return new Map();
+  const rows = await db.selectFrom('regions').select(['code', 'name']).where('code', 'in', wanted).execute();
+  return new Map(rows.map((r) => [r.code, r.name]));
+}

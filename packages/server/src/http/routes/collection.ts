@@ -13,10 +13,11 @@ import {
   recordPayment,
   recordRemittance,
 } from '../../collection/payments.ts';
+import { regionNames } from '../../registry/regions.ts';
 import type { App } from '../app.ts';
 import { type AppConfig, change, checkScope, collectionContext, needs, userOf } from '../context.ts';
 import { AppError, notFound } from '../errors.ts';
-import { regionNames, scopedHousehold, statusLabel } from './people.ts';
+import { scopedHousehold, statusLabel } from './people.ts';
 
 const Id = z.object({ id: z.coerce.number().int().positive() });
 
@@ -46,7 +47,7 @@ export async function collectionRoutes(app: App, config: AppConfig) {
       if (!anyone) throw notFound('家庭成员');
       const { campaign } = await findCampaign(config.db, user.county_code);
       const due = await householdDue(ctx, anyone, campaign.benefit_year);
-      const names = await regionNames(config, [household.village_code]);
+      const names = await regionNames(config.db, [household.village_code]);
       return {
         householdId: household.id,
         householdNumber: household.number,
@@ -269,7 +270,7 @@ export async function collectionRoutes(app: App, config: AppConfig) {
             .executeTakeFirst()
         : undefined;
       const { policy } = await findCampaign(config.db, user.county_code, first.benefit_year);
-      const names = await regionNames(config, [user.county_code, first.village_code]);
+      const names = await regionNames(config.db, [user.county_code, first.village_code]);
       if (order.channel !== 'cash_collection' && !order.receipt_no) {
         throw new AppError(404, 'no_receipt', '该笔缴费不是现金代收，没有纸质收据');
       }

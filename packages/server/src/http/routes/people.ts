@@ -15,6 +15,7 @@ import {
 } from '../../collection/enrollments.ts';
 import { registerAndEnroll } from '../../collection/registration.ts';
 import type { Person, User } from '../../db/schema.ts';
+import { regionNames } from '../../registry/regions.ts';
 import type { App } from '../app.ts';
 import { type AppConfig, change, checkScope, needs, userOf } from '../context.ts';
 import { notFound } from '../errors.ts';
@@ -41,20 +42,6 @@ export async function scopedPerson(
   const village = await villageOf(config.db, person);
   checkScope(user, village, '人员');
   return { person, village };
-}
-
-export async function regionNames(
-  config: AppConfig,
-  codes: readonly (string | null)[],
-): Promise<Map<string, string>> {
-  const wanted = [...new Set(codes.filter((c): c is string => !!c))];
-  if (wanted.length === 0) return new Map();
-  const rows = await config.db
-    .selectFrom('regions')
-    .select(['code', 'name'])
-    .where('code', 'in', wanted)
-    .execute();
-  return new Map(rows.map((r) => [r.code, r.name]));
 }
 
 const PersonRow = z.object({
@@ -143,7 +130,7 @@ export async function peopleRoutes(app: App, config: AppConfig) {
           ])
         : [[], new Map()];
       const names = await regionNames(
-        config,
+        config.db,
         rows.map((r) => r.village_code),
       );
       return {
@@ -188,7 +175,7 @@ export async function peopleRoutes(app: App, config: AppConfig) {
             .where('id', '=', person.household_id)
             .executeTakeFirst()
         : undefined;
-      const names = await regionNames(config, [village]);
+      const names = await regionNames(config.db, [village]);
       const groups = await config.db
         .selectFrom('person_groups')
         .selectAll()
