@@ -18,3 +18,12 @@ export function idNumberOf(county: string, i: number): string {
   const prefix = `${county}${year}${month}${day}${seq}`;
   return prefix + idCheckCharacter(prefix);
 }
+
+/** The facts of an ordinary local resident (no groups, no other insurance) with this identity number. */
+export const ordinaryFacts = (idNumber: string) => ({
+  idNumber,
+  groups: [],
+  hukouLocal: true,
+  inEmployeeInsurance: false,
+  insuredElsewhere: false,
+});

@@ -18,15 +18,13 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assess } from '@canbao/core';
 import BetterSqlite3 from 'better-sqlite3';
 import { openCampaign } from '../packages/server/src/collection/campaign.ts';
 import type { CollectionContext } from '../packages/server/src/collection/context.ts';
-import { storedAssessment } from '../packages/server/src/collection/enrollments.ts';
 import { type PaymentInput, recordPayment } from '../packages/server/src/collection/payments.ts';
 import { openDatabase, SQLITE_FILE } from '../packages/server/src/db/open.ts';
-import { loadPolicy } from '../packages/server/src/policy/repository.ts';
-import { fmt, idNumberOf, log } from './common.ts';
+import { fmt, log } from './common.ts';
+import { COUNTY, loadCounty, POLICY } from './county.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -41,64 +39,7 @@ const PAYMENTS = Number(options.payments);
 const CONCURRENCY = Number(options.concurrency);
 const SEQUENTIAL = Number(options.sequential);
 const TARGET_PER_SECOND = 5000;
-const COUNTY = '341024';
-const POLICY = 'qimen-2023';
 const PAID_ON = '2022-10-10';
-
-/** Loads the county straight into SQLite: people and enrollments awaiting payment. */
-function loadCounty(file: string, campaignId: number): number {
-  const policy = loadPolicy(POLICY);
-  const sqlite = new BetterSqlite3(file);
-  sqlite.pragma('journal_mode = WAL');
-  const insertPerson = sqlite.prepare(
-    `insert into people (county_code, doc_type, doc_number, name, sex, birth_date, hukou_region_code,
-       residence_region_code, address, household_id, phone, deceased_on, is_student, school, created_at, updated_at, source_import_id)
-     values (?, 'resident_id', ?, ?, null, null, null, null, null, null, null, null, 0, null, ?, ?, null)`,
-  );
-  const insertEnrollment = sqlite.prepare(
-    `insert into enrollments (county_code, campaign_id, benefit_year, person_id, household_id, village_code, status,
-       source, coverage_year, withhold, standard_fen, pays_fen, subsidy_fen, refund_later_fen, paid_fen, benefit_start,
-       benefit_end, why, policy_hash, assessed_on, assessment, version, created_at, updated_at)
-     values (?, ?, ?, ?, null, null, 'awaiting_payment', 'renewal', null, 0, ?, ?, 0, 0, 0, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-  );
-  let count = 0;
-  const load = sqlite.transaction(() => {
-    for (let i = 0; count < PEOPLE; i++) {
-      const doc = idNumberOf(COUNTY, i);
-      const facts = {
-        idNumber: doc,
-        groups: [],
-        hukouLocal: true,
-        inEmployeeInsurance: false,
-        insuredElsewhere: false,
-      };
-      const a = assess(policy, facts);
-      const stored = JSON.stringify(storedAssessment({ ...a, facts }));
-      const now = '2022-09-01T00:00:00.000Z';
-      const { lastInsertRowid } = insertPerson.run(COUNTY, doc, `居民${i}`, now, now);
-      insertEnrollment.run(
-        COUNTY,
-        campaignId,
-        policy.benefitYear,
-        lastInsertRowid,
-        a.standard,
-        a.pays,
-        a.benefitStart,
-        a.benefitEnd,
-        a.why,
-        policy.hash,
-        '2022-09-01',
-        stored,
-        now,
-        now,
-      );
-      count++;
-    }
-  });
-  load();
-  sqlite.close();
-  return count;
-}
 
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'canbao-bench-payments-'));
@@ -113,7 +54,7 @@ async function main() {
     await setup.close();
     log(`Loading ${fmt(PEOPLE)} people with enrollments awaiting payment (not timed) …`);
     let t = performance.now();
-    loadCounty(join(work, SQLITE_FILE), campaign.id);
+    loadCounty(join(work, SQLITE_FILE), campaign.id, PEOPLE, false);
     log(`  loaded in ${fmt(performance.now() - t)} ms`);
     // The bare run writes into its own copy of the same loaded county.
     const bareFile = join(work, 'bare.sqlite');

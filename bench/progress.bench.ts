@@ -37,7 +37,7 @@ import { loadPolicy } from '../packages/server/src/policy/repository.ts';
 import { reportByName } from '../packages/server/src/reports/index.ts';
 import { progressDefinition, progressTuning } from '../packages/server/src/reports/progress.ts';
 import { reportSheets } from '../packages/server/src/reports/report.ts';
-import { fmt, idNumberOf, log } from './common.ts';
+import { fmt, idNumberOf, log, ordinaryFacts } from './common.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -119,13 +119,7 @@ function loadCounty(file: string, campaignId: number): number[] {
     `insert into task_targets (county_code, region_code, benefit_year, eligible_people, amount_fen, source)
      values (?, ?, ?, ?, ?, 'bench')`,
   );
-  const facts = {
-    idNumber: idNumberOf(COUNTY, 0),
-    groups: [],
-    hukouLocal: true,
-    inEmployeeInsurance: false,
-    insuredElsewhere: false,
-  };
+  const facts = ordinaryFacts(idNumberOf(COUNTY, 0));
   const a = assess(policy, facts);
   const stored = JSON.stringify(storedAssessment({ ...a, facts }));
   const awaiting: number[] = [];
