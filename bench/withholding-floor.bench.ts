@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import { exportWithholdingBatch } from '../packages/server/src/collection/withholding.ts';
-import { openDatabase, SQLITE_FILE } from '../packages/server/src/db/open.ts';
+import { SQLITE_FILE } from '../packages/server/src/db/open.ts';
 import { openTable } from '../packages/server/src/files/read-table.ts';
 import { fmt, log } from './common.ts';
 import { bankResult, benchContext, COUNTY, DEBITED_ON, loadedCounty, POLICY, TODAY } from './county.ts';
@@ -138,9 +138,9 @@ function writeShape(file: string, shape: Shape, size: number): Map<string, numbe
 }
 
 async function run(size: number): Promise<string[]> {
-  const work = await loadedCounty(size);
+  const { work, open } = await loadedCounty(size);
   try {
-    const handle = await openDatabase({ dataDir: work });
+    const handle = await open();
     const ctx = benchContext(handle.db);
     log('  export as .csv …');
     let start = performance.now();

@@ -1,8 +1,10 @@
 /**
  * Bank withholding at county scale: export a batch for the bank and import its result file,
- * through the services (exportWithholdingBatch, importWithholdingResult), on SQLite.
+ * through the services (exportWithholdingBatch, importWithholdingResult), on SQLite or, with
+ * --engine postgres, on a throwaway PostgreSQL cluster started for the run (the test cluster's
+ * settings: fsync and synchronous_commit off, so its commits cost less than a production server's).
  *
- *   node bench/withholding.bench.ts [--rows 10000,100000] [--fail-every 20]
+ *   node bench/withholding.bench.ts [--rows 10000,100000] [--fail-every 20] [--engine sqlite|postgres]
  *
  * For each size a fresh county is loaded directly (people, enrollments awaiting payment with
  * withholding asked for, one agreement card each) because loading is not what is measured. Then:
@@ -21,7 +23,7 @@ import {
   exportWithholdingBatch,
   importWithholdingResult,
 } from '../packages/server/src/collection/withholding.ts';
-import { openDatabase } from '../packages/server/src/db/open.ts';
+import { startThrowawayPostgres } from '../packages/server/src/db/throwaway-postgres.ts';
 import { fmt, log } from './common.ts';
 import { bankResult, benchContext, DEBITED_ON, loadedCounty, POLICY } from './county.ts';
 
@@ -29,8 +31,11 @@ const { values: options } = parseArgs({
   options: {
     rows: { type: 'string', default: '10000,100000' },
     'fail-every': { type: 'string', default: '20' },
+    engine: { type: 'string', default: 'sqlite' },
   },
 });
+const ENGINE = options.engine;
+if (ENGINE !== 'sqlite' && ENGINE !== 'postgres') throw new Error('--engine is sqlite or postgres');
 const SIZES = options.rows.split(',').map(Number);
 /** CPU time (user + system, every thread of the process) since `start`: less distorted than
  * wall time when other work shares the machine's cores. */
@@ -40,10 +45,10 @@ const cpuMs = (start: NodeJS.CpuUsage) => {
 };
 const FAIL_EVERY = Number(options['fail-every']);
 
-async function run(size: number): Promise<string> {
-  const work = await loadedCounty(size);
+async function run(size: number, clusterUrl?: string): Promise<string> {
+  const { work, open } = await loadedCounty(size, { clusterUrl });
   try {
-    const handle = await openDatabase({ dataDir: work });
+    const handle = await open();
     const ctx = benchContext(handle.db);
     try {
       // The same batch as CSV first (a batch rolled back afterwards would be cleaner, but the
@@ -100,8 +105,16 @@ async function run(size: number): Promise<string> {
 }
 
 const loadBefore = loadavg()[0] as number;
-const lines = [`canbao withholding benchmark — SQLite, policy ${POLICY}, every ${FAIL_EVERY}th row failing`];
-for (const size of SIZES) lines.push(await run(size));
+const lines = [
+  `canbao withholding benchmark — ${ENGINE === 'postgres' ? 'PostgreSQL' : 'SQLite'}, policy ${POLICY}, every ${FAIL_EVERY}th row failing`,
+];
+const cluster = ENGINE === 'postgres' ? await startThrowawayPostgres() : null;
+if (ENGINE === 'postgres' && !cluster) throw new Error('PostgreSQL binaries not found (CANBAO_PG_BIN)');
+try {
+  for (const size of SIZES) lines.push(await run(size, cluster?.url));
+} finally {
+  cluster?.stop();
+}
 lines.push(
   `Machine: ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown'}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}; load ${loadBefore.toFixed(2)} before, ${(loadavg()[0] as number).toFixed(2)} after`,
 );

@@ -737,9 +737,3 @@ function transferRow(
     lines,
   };
 }
-
-/** Unique-key violations on either engine: another writer took a key between our reads and writes. */
-export function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}

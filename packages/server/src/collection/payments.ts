@@ -24,15 +24,10 @@ import {
   AlreadyPaidError,
   type CollectionContext,
   CollectionError,
+  isUniqueViolation,
   PaymentConflictError,
 } from './context.ts';
-import {
-  type BatchHelpers,
-  BatchRaceError,
-  isUniqueViolation,
-  recordPaymentBatch,
-  type SharedOrder,
-} from './payment-batch.ts';
+import { type BatchHelpers, BatchRaceError, recordPaymentBatch, type SharedOrder } from './payment-batch.ts';
 
 export interface PaymentInput {
   readonly channel: ChannelCode;

@@ -42,6 +42,7 @@ import { basename, extname } from 'node:path';
 import { type AccountCode, type Fen, formatYuan } from '@canbao/core';
 import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { refreshStatistics } from '../db/statistics.ts';
 import { writeLeanXlsx } from '../files/lean-xlsx.ts';
 import { openTable, type TableSource } from '../files/read-table.ts';
 import { type CellValue, writeCsv } from '../files/write-xlsx.ts';
@@ -697,6 +698,8 @@ export async function importAgreements(ctx: CollectionContext, file: string): Pr
       }
     }
     const withholdMarked = await markWithholding(trx, ctx, signed, `签订银行代扣协议（${name}）`);
+    // The next export joins the agreements with the enrollments (see db/statistics.ts).
+    await refreshStatistics(trx, ['bank_agreements'], added + changed * 2);
     return { file, rows: rows.length, added, changed, unchanged, withholdMarked };
   });
 }
@@ -862,6 +865,8 @@ export async function exportWithholdingBatch(
         .executeTakeFirstOrThrow();
       const rows = Number(totals.rows);
       if (rows === 0) throw new EmptyBatch();
+      // The result import reads the items back by batch and by enrollment (db/statistics.ts).
+      await refreshStatistics(trx, ['withholding_items'], rows);
       const totalFen = Number(totals.total);
       await trx
         .updateTable('withholding_batches')
@@ -914,7 +919,12 @@ export async function exportWithholdingBatch(
 
 const PAGE = 5000;
 
-/** A page of a batch's items with person and card, in sequence order, after `after`. */
+/**
+ * A page of a batch's items with person and card, in sequence order, after `after`. A batch's
+ * sequence numbers are 1…rows without gaps, so a page is a range of them: without the upper bound
+ * PostgreSQL, before it has statistics on a batch just written, read every item after `after` and
+ * sorted them for each page (quadratic: a million-row batch would read 100 million rows).
+ */
 function itemsAfter(db: Db, batchId: number, after: number) {
   return db
     .selectFrom('withholding_items as wi')
@@ -922,6 +932,7 @@ function itemsAfter(db: Db, batchId: number, after: number) {
     .innerJoin('bank_agreements as a', 'a.id', 'wi.agreement_id')
     .where('wi.batch_id', '=', batchId)
     .where('wi.seq', '>', after)
+    .where('wi.seq', '<=', after + PAGE)
     .orderBy('wi.seq')
     .limit(PAGE);
 }
@@ -1418,6 +1429,12 @@ export async function importWithholdingResult(
     }
     await closeOrders(trx, orders);
     await completeBatch(trx, ctx, batchId, digest, basename(file));
+    // A file's debits add a row per person to these: the books and reports read them next.
+    await refreshStatistics(
+      trx,
+      ['payments', 'enrollment_events', 'journal_lines', 'withholding_items'],
+      parsed.filter((row) => row?.result === 'succeeded').length,
+    );
     await trx.commit().execute();
   } catch (error) {
     await trx.rollback().execute();

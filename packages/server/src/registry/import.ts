@@ -11,6 +11,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { DepartmentCode } from '@canbao/core';
 import type { DatabaseHandle } from '../db/open.ts';
+import { refreshStatistics } from '../db/statistics.ts';
 import { openTable, type TableSource } from '../files/read-table.ts';
 import type { ImportContext, ImportKind, ParsedRow } from './kind.ts';
 import { RegionLookup } from './regions.ts';
@@ -343,6 +344,7 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
       await flush();
       if (errors.length > 0 && !options.acceptValid) throw new Rejected();
       await kind.finish?.(ctx);
+      await refreshStatistics(trx, kind.tables, rowsWritten);
       changes = (ctx.state.get('changes') as unknown[] | undefined) ?? [];
       await trx
         .updateTable('imports')

@@ -66,6 +66,8 @@ export interface ImportKind<T> {
   /** A key that must be unique within one file (usually the document number), if any. */
   uniqueKey?(row: T): string;
   writeBatch(rows: readonly ParsedRow<T>[], ctx: ImportContext): Promise<void>;
+  /** The tables it writes: their planner statistics are refreshed after a large import (db/statistics.ts). */
+  readonly tables: readonly (keyof Database)[];
   /** After the last batch (e.g. close the rows a department list no longer has). */
   finish?(ctx: ImportContext): Promise<void>;
 }

@@ -54,6 +54,7 @@ const PERSON_GROUPS_TABLE: BulkTable = {
 
 export const groups: ImportKind<GroupRow> = {
   kind: 'groups',
+  tables: ['person_groups'],
   label: '部门认定名单',
   description:
     '民政、乡村振兴、卫健、退役军人、残联、教育等部门认定的资助人群名单；每月更新时与上次名单比对。',

@@ -36,6 +36,7 @@ interface EnrollmentRow extends Named {
 
 export const enrollment: ImportKind<EnrollmentRow> = {
   kind: 'enrollment',
+  tables: ['enrollment_history'],
   label: '上年度参保名单',
   description: '医保局导出的往年度参保人员名单，用于续保、公示和未参保排查。',
   needsDepartment: false,
@@ -119,6 +120,7 @@ interface StudentRow extends Named {
 
 export const students: ImportKind<StudentRow> = {
   kind: 'students',
+  tables: ['people'],
   label: '学生花名册',
   description: '教育部门提供的中小学生、在园幼儿花名册：标记学生身份和学校。',
   needsDepartment: false,
@@ -180,6 +182,7 @@ const EXTERNAL_KINDS: Readonly<Record<string, ExternalRow['kind']>> = {
 
 export const external: ImportKind<ExternalRow> = {
   kind: 'external',
+  tables: ['external_coverage'],
   label: '职工医保及异地参保名单',
   description: '已参加职工医保或在其他统筹地区参加居民医保的人员，用于杜绝重复参保和判断补办参保的待遇起始。',
   needsDepartment: false,
@@ -299,6 +302,7 @@ interface EcertRow extends Named {
 
 export const ecert: ImportKind<EcertRow> = {
   kind: 'ecert',
+  tables: ['ecert_activations'],
   label: '医保电子凭证激活名单',
   description: '医保电子凭证激活记录，用于计算激活率。',
   needsDepartment: false,

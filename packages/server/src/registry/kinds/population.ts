@@ -209,20 +209,8 @@ export const population: ImportKind<PopulationRow> = {
   },
   uniqueKey: (row) => personKey(row.doc),
   writeBatch: writePopulation,
-  async finish(ctx) {
-    // PostgreSQL plans from column statistics that autovacuum gathers only after the commit, and
-    // a minute or more later. Until then a lookup by document number right after a large roster
-    // (a department list, typically) was planned as a scan of the county's people for every
-    // lookup: a 47,000-row list took 42 s instead of 2 s after a 1,000,000-person roster. ANALYZE
-    // in the import's transaction counts its own new rows, and commits or rolls back with them.
-    if (ctx.dialect === 'postgres' && (ctx.counts.added ?? 0) >= ANALYZE_AFTER_ADDED) {
-      await ctx.db.executeQuery(CompiledQuery.raw('analyze "people", "households", "household_members"'));
-    }
-  },
+  tables: ['people', 'households', 'household_members'],
 };
-
-/** New people after which a PostgreSQL import refreshes the planner's statistics. */
-const ANALYZE_AFTER_ADDED = 10_000;
 
 interface HouseholdRef {
   readonly id: number;

@@ -29,6 +29,7 @@ const DEPTH: Readonly<Record<RegionCodeLevel, number>> = {
 
 export const regions: ImportKind<RegionRow> = {
   kind: 'regions',
+  tables: ['regions'],
   label: '区划代码表',
   description: '县级及以下统计用区划代码（乡镇、村（社区）），含撤并信息。',
   needsDepartment: false,

@@ -41,6 +41,7 @@ async function defaultYear(ctx: ImportContext): Promise<number | null> {
 
 export const targets: ImportKind<TargetRow> = {
   kind: 'targets',
+  tables: ['task_targets'],
   label: '任务分解表',
   description: '乡镇下达到各村（社区）的征缴任务：应参保人数和任务金额（按表所列，不按人数×标准推算）。',
   needsDepartment: false,
