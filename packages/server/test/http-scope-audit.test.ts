@@ -1,0 +1,309 @@
+/**
+ * The scope audit of docs/ACCESS.md, by real requests: what a user of another village, a lower
+ * level or no session at all can read or change through each route. Each hole the audit found has
+ * a test here that failed before its fix (a newborn form enrolling and naming another village's
+ * person, a receipt number answering with another village's payment, the gateway simulator paying
+ * beside a real gateway); the rest pins the rules every route keeps (CSRF on every write, sessions
+ * ended by disabling or a new password, identity numbers masked, region parameters that cannot
+ * widen a list or an export).
+ */
+import { afterEach, expect, it } from 'vitest';
+import type { AppConfig } from '../src/http/context.ts';
+import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
+import {
+  COUNTY,
+  ident,
+  PEOPLE,
+  type Session,
+  TOWNSHIP,
+  USERS,
+  type UserName,
+  VILLAGE_1,
+  VILLAGE_2,
+  type WebWorld,
+  webWorld,
+} from './http-harness.ts';
+
+/** Someone registered in 蕲县村 (village 1) and not enrolled yet. */
+const SUN = { name: '孙七', doc: ident('1985-06-07', 51) };
+
+describeEachEngine('scope audit of the web API', (engine) => {
+  const fresh = useFreshDatabases(engine);
+  let web: WebWorld | null = null;
+  afterEach(async () => {
+    await web?.close();
+    web = null;
+  });
+  const open = async (options: Partial<AppConfig> = {}) => {
+    web = await webWorld(await fresh(), options);
+    return web;
+  };
+  const count = async (w: WebWorld, table: 'enrollments' | 'audit_log' | 'payments' | 'sessions') =>
+    Number(
+      (
+        await w.config.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const payHousehold = async (w: WebWorld, clerk: Session, household: number, receiptNo: string) => {
+    const due = (await w.call(clerk, 'GET', `/api/households/${household}/due`)).json();
+    return w.call(clerk, 'POST', `/api/households/${household}/cash-payments`, {
+      enrollmentIds: due.members.map((m: { enrollmentId: number }) => m.enrollmentId),
+      amountFen: due.totalDueFen,
+      receiptNo,
+    });
+  };
+
+  it("refuses a newborn form naming another household's person: no name told, nobody enrolled", async () => {
+    const w = await open();
+    await w.world.importKind('population', [
+      '姓名,公民身份号码,户号,与户主关系,村（社区）',
+      `${SUN.name},${SUN.doc},Q3,户主,蕲县村`,
+    ]);
+    const clerk2 = await w.login('village2');
+    const r1 = await w.householdId('R1');
+    const enrollments = await count(w, 'enrollments');
+    const audits = await count(w, 'audit_log');
+
+    // A wrong name used to answer with the registered one: a look-up of anyone in the county.
+    const guess = await w.call(clerk2, 'POST', `/api/households/${r1}/newborns`, {
+      name: '某某',
+      idNumber: PEOPLE.zhang,
+    });
+    expect(guess.statusCode).toBe(422);
+    expect(guess.json().message).toContain('证件号码');
+    expect(guess.body).not.toContain('张三');
+    expect(guess.body).not.toContain('蕲县');
+
+    // The right name used to enroll the other village's person through this household's form.
+    const enroll = await w.call(clerk2, 'POST', `/api/households/${r1}/newborns`, {
+      name: SUN.name,
+      idNumber: SUN.doc,
+    });
+    expect(enroll.statusCode).toBe(422);
+    expect(enroll.body).not.toContain('personId');
+    // The same answer whether or not the name was right: nothing confirms it.
+    expect(enroll.json().message).toBe(
+      (
+        await w.call(clerk2, 'POST', `/api/households/${r1}/newborns`, { name: '某某', idNumber: SUN.doc })
+      ).json().message,
+    );
+    expect(await count(w, 'enrollments')).toBe(enrollments);
+    expect(await count(w, 'audit_log')).toBe(audits);
+
+    // Within the household the form still takes a member already registered (the name must match).
+    const clerk1 = await w.login('village1');
+    const own = await w.call(clerk1, 'POST', `/api/households/${await w.householdId('Q3')}/newborns`, {
+      name: SUN.name,
+      idNumber: SUN.doc,
+    });
+    expect(own.statusCode).toBe(200);
+    expect(own.json().personId).toBe(await w.personId(SUN.doc));
+  });
+
+  it("answers another collector's receipt number without that payment's date or amount", async () => {
+    const w = await open();
+    const clerk1 = await w.login('village1');
+    const clerk2 = await w.login('village2');
+    const q2 = await w.householdId('Q2');
+    const due = (await w.call(clerk1, 'GET', `/api/households/${q2}/due`)).json();
+    const first = {
+      enrollmentIds: due.members.map((m: { enrollmentId: number }) => m.enrollmentId),
+      amountFen: due.totalDueFen,
+      receiptNo: 'M-1',
+    };
+    const paid = await w.call(clerk1, 'POST', `/api/households/${q2}/cash-payments`, first);
+    expect(paid.statusCode).toBe(200);
+    const payments = await count(w, 'payments');
+
+    const reused = await payHousehold(w, clerk2, await w.householdId('R1'), 'M-1');
+    expect(reused.statusCode).toBe(409);
+    expect(reused.json().message).toContain('收据号 M-1 已被使用');
+    expect(reused.body).not.toContain('320');
+    expect(reused.body).not.toContain('2021-10-20');
+    expect(await count(w, 'payments')).toBe(payments);
+
+    // The collector's own receipt number again with other people: the service's full answer.
+    const own = await payHousehold(w, clerk1, await w.householdId('Q1'), 'M-1');
+    expect(own.statusCode).toBe(409);
+    expect(own.json().message).toContain('320.00');
+    // And the same request again is still the replay it was.
+    const replay = await w.call(clerk1, 'POST', `/api/households/${q2}/cash-payments`, first);
+    expect(replay.json()).toMatchObject({ replayed: true, orderId: paid.json().orderId });
+  });
+
+  it('keeps the gateway simulator off unless asked for: no payment without a gateway', async () => {
+    const w = await open({ gatewaySimulator: undefined });
+    const checkout = (
+      await w.call(null, 'POST', '/api/resident/checkout', { name: '赵六', idNumber: PEOPLE.zhao })
+    ).json();
+    expect(checkout.amountFen).toBe(32_000);
+    const payments = await count(w, 'payments');
+    const paid = await w.call(null, 'POST', '/api/gateway/simulator/pay', {
+      checkoutId: checkout.checkoutId,
+    });
+    expect(paid.statusCode).toBe(404);
+    expect(await count(w, 'payments')).toBe(payments);
+    const after = (
+      await w.call(null, 'POST', '/api/resident/lookup', { name: '赵六', idNumber: PEOPLE.zhao })
+    ).json();
+    expect(after.status).toBe('awaiting_payment');
+  });
+
+  it('refuses every write without the session CSRF token, or with another session’s', async () => {
+    const w = await open();
+    const bureau = await w.login('bureau');
+    const clerk = await w.login('village1');
+    const doc = (await w.call(null, 'GET', '/api/docs/json')).json();
+    const writes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, methods]) =>
+        Object.keys(methods)
+          .map((m) => m.toUpperCase())
+          .filter(
+            (m) => m !== 'GET' && m !== 'HEAD' && path.startsWith('/api/') && !path.startsWith('/api/docs'),
+          )
+          .map((m) => [m as 'POST' | 'PATCH' | 'DELETE', path.replace(/\{\w+\}/g, '1')] as const),
+    );
+    expect(writes.length).toBeGreaterThan(20);
+    const audits = await count(w, 'audit_log');
+    for (const [method, url] of writes) {
+      for (const csrf of [undefined, clerk.csrf]) {
+        const response = await w.app.inject({
+          method,
+          url,
+          payload: {},
+          headers: { cookie: `canbao_sid=${bureau.cookie}`, ...(csrf ? { 'x-csrf-token': csrf } : {}) },
+        });
+        expect([method, url, response.statusCode, response.json().code]).toEqual([method, url, 403, 'csrf']);
+      }
+    }
+    expect(await count(w, 'audit_log')).toBe(audits);
+    // The session itself survives: the token was wrong, not the session.
+    expect((await w.call(bureau, 'GET', '/api/session')).statusCode).toBe(200);
+  });
+
+  it('ends the sessions of a disabled user and of a user given a new password, and only theirs', async () => {
+    const w = await open();
+    const admin = await w.login('admin');
+    const users = (await w.call(admin, 'GET', '/api/users')).json() as { id: number; username: string }[];
+    const idOf = (name: string) => users.find((u) => u.username === name)?.id as number;
+
+    const clerk = await w.login('village1');
+    const clerkOtherBrowser = await w.login('village1');
+    const township = await w.login('township');
+    const disabled = await w.call(admin, 'PATCH', `/api/users/${idOf('village1')}`, { disabled: true });
+    expect(disabled.statusCode).toBe(200);
+    for (const s of [clerk, clerkOtherBrowser]) {
+      expect((await w.call(s, 'GET', '/api/people')).statusCode).toBe(401);
+      expect(
+        (await w.call(s, 'POST', `/api/people/${await w.personId(PEOPLE.zhang)}/reveal`)).statusCode,
+      ).toBe(401);
+    }
+    expect((await w.call(township, 'GET', '/api/people')).statusCode).toBe(200);
+    expect(
+      (await w.call(null, 'POST', '/api/session', { username: 'village1', password: 'test-password-1' }))
+        .statusCode,
+    ).toBe(403);
+
+    const before = await w.login('township');
+    const changed = await w.call(admin, 'PATCH', `/api/users/${idOf('township')}`, {
+      password: 'a-new-password-2',
+    });
+    expect(changed.statusCode).toBe(200);
+    for (const s of [township, before]) expect((await w.call(s, 'GET', '/api/session')).statusCode).toBe(401);
+    expect((await w.call(admin, 'GET', '/api/session')).statusCode).toBe(200);
+    const again = await w.login('township', 'a-new-password-2');
+    expect((await w.call(again, 'GET', '/api/people')).statusCode).toBe(200);
+    // An admin changes users of the own county only: another county's id does not exist for them.
+    expect((await w.call(admin, 'PATCH', '/api/users/999999', { disabled: true })).statusCode).toBe(404);
+  });
+
+  it('answers no GET route of any role with a whole identity number; the reveal alone, and audited', async () => {
+    const w = await open();
+    const sessions = new Map<UserName, Session>();
+    for (const name of Object.keys(USERS) as UserName[]) sessions.set(name, await w.login(name));
+    const clerk = sessions.get('village1') as Session;
+    const paid = await payHousehold(w, clerk, await w.householdId('Q1'), 'M-9');
+    const person = await w.personId(PEOPLE.zhang);
+    const household = await w.householdId('Q1');
+    const doc = (await w.call(null, 'GET', '/api/docs/json')).json();
+    const reads = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+      .filter(
+        ([path, methods]) => 'get' in methods && path.startsWith('/api/') && !path.startsWith('/api/docs'),
+      )
+      .map(([path]) =>
+        path
+          .replace('{id}', String(path.includes('/households/') ? household : person))
+          .replace('{orderId}', String(paid.json().orderId))
+          .replace('{name}', 'progress')
+          .replace('{batchNo}', 'NO-SUCH-BATCH'),
+      );
+    let answered = 0;
+    for (const [name, session] of sessions) {
+      for (const url of reads) {
+        const response = await w.call(session, 'GET', url);
+        if (response.statusCode === 200) answered++;
+        for (const id of Object.values(PEOPLE)) {
+          expect([name, url, response.body.includes(id)]).toEqual([name, url, false]);
+        }
+      }
+    }
+    expect(answered).toBeGreaterThan(30);
+    const audits = await count(w, 'audit_log');
+    const revealed = await w.call(clerk, 'POST', `/api/people/${person}/reveal`);
+    expect(revealed.json().idNumber).toBe(PEOPLE.zhang);
+    expect(await count(w, 'audit_log')).toBe(audits + 1);
+    // The administrator reads people but may not reveal them.
+    expect(
+      (await w.call(sessions.get('admin') as Session, 'POST', `/api/people/${person}/reveal`)).statusCode,
+    ).toBe(403);
+    // The audit log itself keeps the number masked.
+    const log = await w.call(sessions.get('admin') as Session, 'GET', '/api/audit');
+    expect(log.statusCode).toBe(200);
+    for (const id of Object.values(PEOPLE)) expect(log.body).not.toContain(id);
+  });
+
+  it('lets no region parameter widen a list, a report or its .xlsx beyond the user', async () => {
+    const w = await open();
+    const clerk2 = await w.login('village2');
+    const township = await w.login('township');
+    const outside: [Session, string][] = [
+      [clerk2, VILLAGE_1],
+      [clerk2, TOWNSHIP],
+      [clerk2, COUNTY],
+      [township, COUNTY],
+      [township, '341302901'],
+      [township, '341303'],
+    ];
+    for (const [session, region] of outside) {
+      for (const url of [
+        `/api/reports/progress?region=${region}`,
+        `/api/reports/progress/xlsx?region=${region}`,
+        `/api/reports/subsidies/xlsx?region=${region}`,
+        `/api/dashboard?region=${region}`,
+        `/api/withholding/failures?region=${region}`,
+      ]) {
+        const response = await w.call(session, 'GET', url);
+        expect([url, response.statusCode]).toEqual([url, 404]);
+        expect(response.json().message).toBe('区划不存在或不在您的管辖范围内');
+      }
+    }
+    // Inside the scope the export answers.
+    const own = await w.call(clerk2, 'GET', `/api/reports/progress/xlsx?region=${VILLAGE_2}`);
+    expect(own.statusCode).toBe(200);
+    expect(own.headers['content-type']).toContain('spreadsheetml');
+    // A search's village outside the scope falls back to the user's own region, never beyond it.
+    for (const village of [VILLAGE_1, TOWNSHIP, COUNTY, '3413']) {
+      const found = (await w.call(clerk2, 'GET', `/api/people?village=${village}`)).json();
+      expect(found.items.map((p: { name: string }) => p.name)).toEqual(['赵六']);
+    }
+    // A full identity number of another village's person finds nothing (not even a count).
+    const byNumber = (await w.call(clerk2, 'GET', `/api/people?q=${PEOPLE.zhang}`)).json();
+    expect(byNumber).toEqual({ total: 0, items: [] });
+    // The regions offered are the user's own.
+    const regions = (await w.call(clerk2, 'GET', '/api/regions')).json();
+    expect(regions.map((r: { code: string }) => r.code)).toEqual([VILLAGE_2]);
+  });
+});
