@@ -8,6 +8,8 @@
  * widen a list or an export).
  */
 import { afterEach, expect, it } from 'vitest';
+import { can } from '../src/access/roles.ts';
+import { createUser } from '../src/access/users.ts';
 import type { AppConfig } from '../src/http/context.ts';
 import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
 import {
@@ -15,6 +17,7 @@ import {
   ident,
   PEOPLE,
   type Session,
+  TODAY,
   TOWNSHIP,
   USERS,
   type UserName,
@@ -305,5 +308,177 @@ describeEachEngine('scope audit of the web API', (engine) => {
     // The regions offered are the user's own.
     const regions = (await w.call(clerk2, 'GET', '/api/regions')).json();
     expect(regions.map((r: { code: string }) => r.code)).toEqual([VILLAGE_2]);
+  });
+  it("keeps a department's submitter to its own list, its imports and their error reports", async () => {
+    const w = await open();
+    const bureau = await w.login('bureau');
+    const minzheng = await w.login('minzheng');
+    const upload = async (fields: Record<string, string>, content: string) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.append(k, v);
+      form.append('file', new Blob([content]), '名单.csv');
+      const request = new Request('http://x/', { method: 'POST', body: form });
+      return w.app.inject({
+        method: 'POST',
+        url: '/api/imports/groups',
+        payload: Buffer.from(await request.arrayBuffer()),
+        headers: {
+          'content-type': request.headers.get('content-type') as string,
+          cookie: `canbao_sid=${bureau.cookie}`,
+          'x-csrf-token': bureau.csrf,
+        },
+      });
+    };
+    // The bureau files a 乡村振兴 list, and a rejected one with its error report.
+    const good = await upload(
+      { department: '乡村振兴' },
+      `姓名,公民身份号码,人员类别\n张三,${PEOPLE.zhang},监测对象`,
+    );
+    expect(good.json()).toMatchObject({ status: 'completed', rowsWritten: 1 });
+    const bad = await upload({ department: '乡村振兴' }, `姓名,公民身份号码,人员类别\n无名,123,监测对象`);
+    expect(bad.json()).toMatchObject({ status: 'rejected' });
+    expect((await w.call(bureau, 'GET', `/api/imports/${bad.json().id}/errors.xlsx`)).statusCode).toBe(200);
+
+    // 民政 sees none of it: not the imports, not the report, not the list (a parameter cannot widen it).
+    expect((await w.call(minzheng, 'GET', '/api/imports')).json()).toEqual([]);
+    const report = await w.call(minzheng, 'GET', `/api/imports/${bad.json().id}/errors.xlsx`);
+    expect(report.statusCode).toBe(404);
+    expect(report.json().message).toBe('导入记录不存在或不在您的管辖范围内');
+    const members = (
+      await w.call(minzheng, 'GET', '/api/department/members?department=rural_revitalisation')
+    ).json();
+    expect(members).toMatchObject({ department: 'civil_affairs', total: 0, items: [] });
+    const theirs = (
+      await w.call(bureau, 'GET', '/api/department/members?department=rural_revitalisation')
+    ).json();
+    expect(theirs).toMatchObject({ department: 'rural_revitalisation', total: 1 });
+    // What is no department is refused as such, also a name every object answers to.
+    for (const department of ['constructor', '__proto__', 'toString', 'nobody']) {
+      const response = await w.call(bureau, 'GET', `/api/department/members?department=${department}`);
+      expect([department, response.statusCode, response.json().message]).toEqual([
+        department,
+        400,
+        '请选择认定部门',
+      ]);
+    }
+  });
+  it("answers every read and write of another village's or township's objects as not found, and writes nothing", async () => {
+    const w = await open();
+    // A second township of the county with one village, and its staff.
+    await w.config.db
+      .insertInto('regions')
+      .values(
+        [
+          ['341302901', '测试镇', 'township', COUNTY],
+          ['341302901001', '测试村', 'village', '341302901'],
+        ].map(([code, name, level, parent]) => ({
+          code: code as string,
+          name: name as string,
+          level: level as 'township' | 'village',
+          parent_code: parent as string,
+          county_code: COUNTY,
+          valid_from: null,
+          valid_to: null,
+          merged_into: null,
+          source: 'test',
+        })),
+      )
+      .execute();
+    await createUser(
+      w.config.db,
+      {
+        username: 'township2',
+        displayName: '测试镇',
+        password: 'test-password-1',
+        role: 'township',
+        regionCode: '341302901',
+      },
+      `${TODAY}T04:00:00.000Z`,
+    );
+    const bureau = await w.login('bureau');
+    const clerk1 = await w.login('village1');
+    const q1 = await w.householdId('Q1');
+    const zhang = await w.personId(PEOPLE.zhang);
+    const due = (await w.call(clerk1, 'GET', `/api/households/${q1}/due`)).json();
+    const enrollmentIds = due.members.map((m: { enrollmentId: number }) => m.enrollmentId);
+    const paid = await w.call(clerk1, 'POST', `/api/households/${q1}/cash-payments`, {
+      enrollmentIds,
+      amountFen: due.totalDueFen,
+      receiptNo: 'Q1-1',
+    });
+    expect(paid.statusCode).toBe(200);
+    const refund = await w.call(bureau, 'POST', '/api/refunds', {
+      enrollmentId: enrollmentIds[0],
+      reason: 'duplicate',
+    });
+    expect(refund.statusCode).toBe(200);
+
+    const reads = [
+      `/api/people/${zhang}`,
+      `/api/people/${zhang}/explain`,
+      `/api/people/${zhang}/agreement`,
+      `/api/households/${q1}/due`,
+      `/api/receipts/${paid.json().orderId}`,
+    ];
+    const writes: [string, unknown][] = [
+      [`/api/people/${zhang}/reveal`, undefined],
+      [
+        `/api/people/${zhang}/agreement`,
+        { bank: '农商银行', cardNumber: '6228480402564890018', holderName: '张三' },
+      ],
+      [`/api/households/${q1}/newborns`, { name: '张小三', idNumber: ident('2021-09-01', 61) }],
+      [`/api/households/${q1}/verifications`, { decision: 'decline', withhold: false }],
+      [
+        `/api/households/${q1}/cash-payments`,
+        { enrollmentIds, amountFen: due.totalDueFen, receiptNo: 'X-9' },
+      ],
+    ];
+    const counts = async () =>
+      Promise.all((['enrollments', 'audit_log', 'payments'] as const).map((t) => count(w, t)));
+    const township2 = await w.login('township2' as UserName);
+    const township = await w.login('township');
+    const strangers = { village2: await w.login('village2'), township2 };
+    const before = await counts();
+    for (const [name, session] of Object.entries(strangers)) {
+      for (const url of reads) {
+        const response = await w.call(session, 'GET', url);
+        expect([name, url, response.statusCode]).toEqual([name, url, 404]);
+        expect(response.body).not.toContain('张三');
+      }
+      for (const [url, body] of writes) {
+        const response = await w.call(session, 'POST', url, body);
+        expect([name, url, response.statusCode]).toEqual([name, url, 404]);
+      }
+      // Lists hold nothing of the other region.
+      const people = (await w.call(session, 'GET', '/api/people?q=张')).json();
+      expect(people).toEqual({ total: 0, items: [] });
+      const failures = (await w.call(session, 'GET', '/api/withholding/failures')).json();
+      expect(JSON.stringify(failures)).not.toContain('张三');
+    }
+    // The other township's staff may request refunds, but not of 蕲县镇's enrollments, nor see theirs.
+    const other = await w.call(township2, 'POST', '/api/refunds', {
+      enrollmentId: enrollmentIds[1],
+      reason: 'duplicate',
+    });
+    expect(other.statusCode).toBe(404);
+    expect((await w.call(township2, 'GET', '/api/refunds')).json()).toEqual([]);
+    expect((await w.call(township, 'GET', '/api/refunds')).json()).toHaveLength(1);
+    expect(await counts()).toEqual(before);
+  });
+  it('gives the screening list (residents by name and phone) only to roles that read people', async () => {
+    const w = await open();
+    for (const name of Object.keys(USERS) as UserName[]) {
+      if (!can(USERS[name].role, 'reports.read')) continue;
+      const session = await w.login(name);
+      const catalog = (await w.call(session, 'GET', '/api/reports')).json() as { name: string }[];
+      const readsPeople = can(USERS[name].role, 'people.read');
+      expect([name, catalog.some((r) => r.name === 'screening')]).toEqual([name, readsPeople]);
+      expect(catalog.some((r) => r.name === 'progress')).toBe(true);
+      for (const url of ['/api/reports/screening', '/api/reports/screening/xlsx']) {
+        const response = await w.call(session, 'GET', url);
+        // Those who may read people get the report (this policy has no screening rules: 422 says so).
+        expect([name, url, response.statusCode]).toEqual([name, url, readsPeople ? 422 : 403]);
+      }
+    }
   });
 });
