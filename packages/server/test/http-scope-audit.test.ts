@@ -481,4 +481,79 @@ describeEachEngine('scope audit of the web API', (engine) => {
       }
     }
   });
+  it("gives another county's bureau and administrator nothing of this county, whatever id or code they send", async () => {
+    const w = await open();
+    for (const [username, role] of [
+      ['qimen-bureau', 'bureau'],
+      ['qimen-admin', 'admin'],
+    ] as const) {
+      await createUser(
+        w.config.db,
+        { username, displayName: username, password: 'test-password-1', role, regionCode: '341024' },
+        `${TODAY}T04:00:00.000Z`,
+      );
+    }
+    const clerk = await w.login('village1');
+    const bureau = await w.login('bureau');
+    const q1 = await w.householdId('Q1');
+    const due = (await w.call(clerk, 'GET', `/api/households/${q1}/due`)).json();
+    const enrollmentIds = due.members.map((m: { enrollmentId: number }) => m.enrollmentId);
+    const paid = await w.call(clerk, 'POST', `/api/households/${q1}/cash-payments`, {
+      enrollmentIds,
+      amountFen: due.totalDueFen,
+      receiptNo: 'Q1-1',
+    });
+    const refund = await w.call(bureau, 'POST', '/api/refunds', {
+      enrollmentId: enrollmentIds[0],
+      reason: 'duplicate',
+    });
+    expect(refund.statusCode).toBe(200);
+    const users = (await w.call(await w.login('admin'), 'GET', '/api/users')).json() as { id: number }[];
+    const qimenBureau = await w.login('qimen-bureau' as UserName);
+    const qimenAdmin = await w.login('qimen-admin' as UserName);
+    const zhang = await w.personId(PEOPLE.zhang);
+    const counts = async () =>
+      Promise.all((['enrollments', 'audit_log', 'payments', 'sessions'] as const).map((t) => count(w, t)));
+    const before = await counts();
+
+    for (const url of [
+      `/api/people/${zhang}`,
+      `/api/households/${q1}/due`,
+      `/api/receipts/${paid.json().orderId}`,
+      `/api/dashboard?region=${COUNTY}`,
+      `/api/reports/progress?region=${VILLAGE_1}`,
+      `/api/withholding/failures?region=${COUNTY}`,
+    ]) {
+      expect([url, (await w.call(qimenBureau, 'GET', url)).statusCode]).toEqual([url, 404]);
+    }
+    expect((await w.call(qimenBureau, 'GET', '/api/people?q=张')).json()).toEqual({ total: 0, items: [] });
+    expect((await w.call(qimenBureau, 'GET', '/api/refunds')).json()).toEqual([]);
+    expect((await w.call(qimenBureau, 'GET', '/api/imports')).json()).toEqual([]);
+    const writes: [Session, 'POST' | 'PATCH', string, unknown][] = [
+      [qimenBureau, 'POST', `/api/refunds/${refund.json().id}/pay`, {}],
+      [qimenBureau, 'POST', '/api/refunds', { enrollmentId: enrollmentIds[1], reason: 'duplicate' }],
+      [qimenBureau, 'POST', `/api/people/${zhang}/reveal`, undefined],
+      [qimenAdmin, 'PATCH', `/api/users/${users[0]?.id}`, { disabled: true }],
+      [qimenAdmin, 'PATCH', `/api/users/${users[1]?.id}`, { password: 'a-new-password-2' }],
+    ];
+    for (const [session, method, url, body] of writes) {
+      expect([url, (await w.call(session, method, url, body)).statusCode]).toEqual([url, 404]);
+    }
+    // Users are created inside the administrator's own region only.
+    const create = await w.call(qimenAdmin, 'POST', '/api/users', {
+      username: 'intruder',
+      displayName: '外县',
+      password: 'test-password-1',
+      role: 'village',
+      regionCode: VILLAGE_1,
+    });
+    expect(create.statusCode).toBe(400);
+    expect(
+      (await w.call(qimenAdmin, 'GET', '/api/users')).json().map((u: { username: string }) => u.username),
+    ).toEqual(['qimen-bureau', 'qimen-admin']);
+    // Their audit log holds their own county's sign-ins only.
+    const log = (await w.call(qimenAdmin, 'GET', '/api/audit')).json() as { actor: string }[];
+    expect(new Set(log.map((r) => r.actor))).toEqual(new Set(['qimen-bureau', 'qimen-admin']));
+    expect(await counts()).toEqual(before);
+  });
 });
