@@ -59,6 +59,39 @@ describeEachEngine('scope audit of the web API', (engine) => {
     });
   };
 
+  /** A user the harness does not make (another township's, another county's). */
+  const addUser = (w: WebWorld, username: string, role: string, regionCode: string) =>
+    createUser(
+      w.config.db,
+      { username, displayName: username, password: 'test-password-1', role, regionCode },
+      `${TODAY}T04:00:00.000Z`,
+    );
+  /** Q1 (village 1) paid in cash by its clerk, and a refund of its first member asked by the bureau. */
+  const paidAndRefunded = async (w: WebWorld) => {
+    const clerk = await w.login('village1');
+    const q1 = await w.householdId('Q1');
+    const due = (await w.call(clerk, 'GET', `/api/households/${q1}/due`)).json();
+    const enrollmentIds: number[] = due.members.map((m: { enrollmentId: number }) => m.enrollmentId);
+    const paid = await w.call(clerk, 'POST', `/api/households/${q1}/cash-payments`, {
+      enrollmentIds,
+      amountFen: due.totalDueFen,
+      receiptNo: 'Q1-1',
+    });
+    expect(paid.statusCode).toBe(200);
+    const refund = await w.call(await w.login('bureau'), 'POST', '/api/refunds', {
+      enrollmentId: enrollmentIds[0],
+      reason: 'duplicate',
+    });
+    expect(refund.statusCode).toBe(200);
+    return {
+      q1,
+      due,
+      enrollmentIds,
+      orderId: paid.json().orderId as number,
+      refundId: refund.json().id as number,
+    };
+  };
+
   it("refuses a newborn form naming another household's person: no name told, nobody enrolled", async () => {
     const w = await open();
     await w.world.importKind('population', [
@@ -384,41 +417,16 @@ describeEachEngine('scope audit of the web API', (engine) => {
         })),
       )
       .execute();
-    await createUser(
-      w.config.db,
-      {
-        username: 'township2',
-        displayName: '测试镇',
-        password: 'test-password-1',
-        role: 'township',
-        regionCode: '341302901',
-      },
-      `${TODAY}T04:00:00.000Z`,
-    );
-    const bureau = await w.login('bureau');
-    const clerk1 = await w.login('village1');
-    const q1 = await w.householdId('Q1');
+    await addUser(w, 'township2', 'township', '341302901');
+    const { q1, due, enrollmentIds, orderId } = await paidAndRefunded(w);
     const zhang = await w.personId(PEOPLE.zhang);
-    const due = (await w.call(clerk1, 'GET', `/api/households/${q1}/due`)).json();
-    const enrollmentIds = due.members.map((m: { enrollmentId: number }) => m.enrollmentId);
-    const paid = await w.call(clerk1, 'POST', `/api/households/${q1}/cash-payments`, {
-      enrollmentIds,
-      amountFen: due.totalDueFen,
-      receiptNo: 'Q1-1',
-    });
-    expect(paid.statusCode).toBe(200);
-    const refund = await w.call(bureau, 'POST', '/api/refunds', {
-      enrollmentId: enrollmentIds[0],
-      reason: 'duplicate',
-    });
-    expect(refund.statusCode).toBe(200);
 
     const reads = [
       `/api/people/${zhang}`,
       `/api/people/${zhang}/explain`,
       `/api/people/${zhang}/agreement`,
       `/api/households/${q1}/due`,
-      `/api/receipts/${paid.json().orderId}`,
+      `/api/receipts/${orderId}`,
     ];
     const writes: [string, unknown][] = [
       [`/api/people/${zhang}/reveal`, undefined],
@@ -483,31 +491,9 @@ describeEachEngine('scope audit of the web API', (engine) => {
   });
   it("gives another county's bureau and administrator nothing of this county, whatever id or code they send", async () => {
     const w = await open();
-    for (const [username, role] of [
-      ['qimen-bureau', 'bureau'],
-      ['qimen-admin', 'admin'],
-    ] as const) {
-      await createUser(
-        w.config.db,
-        { username, displayName: username, password: 'test-password-1', role, regionCode: '341024' },
-        `${TODAY}T04:00:00.000Z`,
-      );
-    }
-    const clerk = await w.login('village1');
-    const bureau = await w.login('bureau');
-    const q1 = await w.householdId('Q1');
-    const due = (await w.call(clerk, 'GET', `/api/households/${q1}/due`)).json();
-    const enrollmentIds = due.members.map((m: { enrollmentId: number }) => m.enrollmentId);
-    const paid = await w.call(clerk, 'POST', `/api/households/${q1}/cash-payments`, {
-      enrollmentIds,
-      amountFen: due.totalDueFen,
-      receiptNo: 'Q1-1',
-    });
-    const refund = await w.call(bureau, 'POST', '/api/refunds', {
-      enrollmentId: enrollmentIds[0],
-      reason: 'duplicate',
-    });
-    expect(refund.statusCode).toBe(200);
+    await addUser(w, 'qimen-bureau', 'bureau', '341024');
+    await addUser(w, 'qimen-admin', 'admin', '341024');
+    const { q1, enrollmentIds, orderId, refundId } = await paidAndRefunded(w);
     const users = (await w.call(await w.login('admin'), 'GET', '/api/users')).json() as { id: number }[];
     const qimenBureau = await w.login('qimen-bureau' as UserName);
     const qimenAdmin = await w.login('qimen-admin' as UserName);
@@ -519,7 +505,7 @@ describeEachEngine('scope audit of the web API', (engine) => {
     for (const url of [
       `/api/people/${zhang}`,
       `/api/households/${q1}/due`,
-      `/api/receipts/${paid.json().orderId}`,
+      `/api/receipts/${orderId}`,
       `/api/dashboard?region=${COUNTY}`,
       `/api/reports/progress?region=${VILLAGE_1}`,
       `/api/withholding/failures?region=${COUNTY}`,
@@ -530,7 +516,7 @@ describeEachEngine('scope audit of the web API', (engine) => {
     expect((await w.call(qimenBureau, 'GET', '/api/refunds')).json()).toEqual([]);
     expect((await w.call(qimenBureau, 'GET', '/api/imports')).json()).toEqual([]);
     const writes: [Session, 'POST' | 'PATCH', string, unknown][] = [
-      [qimenBureau, 'POST', `/api/refunds/${refund.json().id}/pay`, {}],
+      [qimenBureau, 'POST', `/api/refunds/${refundId}/pay`, {}],
       [qimenBureau, 'POST', '/api/refunds', { enrollmentId: enrollmentIds[1], reason: 'duplicate' }],
       [qimenBureau, 'POST', `/api/people/${zhang}/reveal`, undefined],
       [qimenAdmin, 'PATCH', `/api/users/${users[0]?.id}`, { disabled: true }],
