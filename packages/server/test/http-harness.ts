@@ -91,6 +91,7 @@ export async function webWorld(handle: DatabaseHandle, options: Partial<AppConfi
     filesDir: mkdtempSync(join(tmpdir(), 'canbao-web-')),
     clock: { today: () => TODAY, now: () => new Date().toISOString() },
     gatewayKey: GATEWAY_KEY,
+    gatewaySimulator: true,
     webRoot: null,
     secureCookies: false,
     rateLimitPerMinute: 100_000,

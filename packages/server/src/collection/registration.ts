@@ -27,6 +27,12 @@ export interface NewResident {
   readonly newborn?: boolean;
   readonly coverageYear?: number | null;
   readonly withhold?: boolean;
+  /**
+   * The household the form was opened on (the web's newborn form): a document already registered
+   * must be one of its members. Anyone else's is refused without their name or whereabouts, so the
+   * form cannot be used to look up or enroll people outside the clerk's household and region.
+   */
+  readonly memberOf?: number;
 }
 
 export interface RegistrationResult extends EnrollResult {
@@ -71,6 +77,12 @@ export async function registerAndEnroll(
     .where('doc_number', '=', document.number)
     .executeTakeFirst();
   if (existing) {
+    if (input.memberOf !== undefined && existing.household_id !== input.memberOf) {
+      throw new CollectionError(
+        'field',
+        `证件号码：${document.number} 已有登记但不是本户成员，不能在本户登记（请核对号码）`,
+      );
+    }
     if (existing.name !== name) {
       throw new CollectionError(
         'field',

@@ -29,6 +29,12 @@ export interface AppConfig {
   readonly clock: Clock;
   /** The payment gateway's merchant key (HMAC of callbacks). */
   readonly gatewayKey: string;
+  /**
+   * Whether the gateway simulator pays checkouts (/api/gateway/simulator/pay). It signs callbacks
+   * with the merchant key, so beside a real gateway it would let anyone record a payment never
+   * made: off unless asked for (`canbao serve` without CANBAO_GATEWAY_KEY, tests).
+   */
+  readonly gatewaySimulator?: boolean;
   /** The built web application to serve at /, or null (API only). */
   readonly webRoot: string | null;
   /** Secure cookies: on when served behind TLS. */

@@ -171,6 +171,8 @@ export async function startServer(options: ServeOptions): Promise<Running> {
       filesDir: join(dataDir, 'files'),
       clock: businessClock(fixed),
       gatewayKey: process.env.CANBAO_GATEWAY_KEY ?? 'canbao-development-gateway-key',
+      // The simulator only stands in for a gateway there is none of (the development key).
+      gatewaySimulator: process.env.CANBAO_GATEWAY_KEY === undefined,
       webRoot,
       secureCookies: process.env.CANBAO_SECURE_COOKIES === '1',
       trustProxy: process.env.CANBAO_TRUST_PROXY === '1',

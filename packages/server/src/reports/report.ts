@@ -53,6 +53,11 @@ export interface ReportDefinition<T = unknown> {
   readonly label: string;
   /** One sentence for `canbao report --help`. */
   readonly description: string;
+  /**
+   * The report lists residents by name (with phone numbers): the web gives it only to roles that
+   * may read people, not to every role that reads the aggregate reports (tax, finance).
+   */
+  readonly listsPeople?: true;
   run(ctx: CollectionContext, scope: ReportScope): Promise<ReportResult<T>>;
 }
 

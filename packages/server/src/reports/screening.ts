@@ -566,6 +566,7 @@ function screeningTables(report: ScreeningReport, policy: Pick<Policy, 'id'>, as
 export const screeningDefinition: ReportDefinition<ScreeningReport> = {
   name: 'screening',
   label: '未参保排查',
+  listsPeople: true,
   description:
     '户籍人口和往年参保人员中尚未参保的人员，标记高龄和重点人群，按村生成动员名单和催缴短信（不发送）',
   async run(ctx, scope) {

@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { DEPARTMENTS, type DepartmentCode, maskIdNumber, maskIdNumbersInValue } from '@canbao/core';
+import { DEPARTMENTS, isDepartmentCode, maskIdNumber, maskIdNumbersInValue } from '@canbao/core';
 import { z } from 'zod';
 import { findCampaign } from '../../collection/campaign.ts';
 import {
@@ -287,7 +287,8 @@ export async function backofficeRoutes(app: App, config: AppConfig) {
     async (request) => {
       const user = userOf(request);
       const department = user.role === 'department' ? user.department : (request.query.department ?? null);
-      if (!department || !(department in DEPARTMENTS))
+      // Own keys only: `constructor` or `__proto__` is no department (an object's `in` says it is).
+      if (!department || !isDepartmentCode(department))
         throw new AppError(400, 'department', '请选择认定部门');
       const base = config.db
         .selectFrom('person_groups')
@@ -313,7 +314,7 @@ export async function backofficeRoutes(app: App, config: AppConfig) {
         .execute();
       return {
         department,
-        departmentLabel: DEPARTMENTS[department as DepartmentCode].label,
+        departmentLabel: DEPARTMENTS[department].label,
         total,
         items: rows.map((r) => ({
           personId: r.id,

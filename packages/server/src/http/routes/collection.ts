@@ -99,6 +99,18 @@ export async function collectionRoutes(app: App, config: AppConfig) {
         const row = rows.find((r) => r.id === id);
         if (!row || row.household_id !== household.id) throw notFound(`本户参保记录 #${id}`);
       }
+      // Receipt numbers are one key for the whole county: another collector's receipt is refused
+      // without its date and amount (the service's conflict names them, for the collector's own).
+      const taken = await config.db
+        .selectFrom('payment_orders')
+        .select('collector')
+        .where('county_code', '=', user.county_code)
+        .where('channel', '=', 'cash_collection')
+        .where('channel_txn_id', '=', body.receiptNo)
+        .executeTakeFirst();
+      if (taken && taken.collector !== user.username) {
+        throw new AppError(409, 'payment_conflict', `收据号 ${body.receiptNo} 已被使用，请核对收据号`);
+      }
       return change(config, request, async (ctx) => {
         const paid = await recordPayment(ctx, {
           channel: 'cash_collection',

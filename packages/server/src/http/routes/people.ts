@@ -352,6 +352,7 @@ export async function peopleRoutes(app: App, config: AppConfig) {
           sex: body.sex,
           village: household.village_code ?? undefined,
           householdNumber: household.number,
+          memberOf: household.id,
           relation: body.relation ?? '子女',
           newborn: true,
           coverageYear: body.coverageYear ?? null,

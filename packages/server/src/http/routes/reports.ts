@@ -7,16 +7,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { can } from '../../access/roles.ts';
 import { findCampaign } from '../../collection/campaign.ts';
 import type { User } from '../../db/schema.ts';
 import { writeXlsx } from '../../files/write-xlsx.ts';
 import { REPORTS, reportByName } from '../../reports/index.ts';
 import { progressReport } from '../../reports/progress.ts';
 import { rankingReport } from '../../reports/ranking.ts';
-import { reportSheets } from '../../reports/report.ts';
+import { type ReportDefinition, reportSheets } from '../../reports/report.ts';
 import type { App } from '../app.ts';
 import { type AppConfig, checkScope, collectionContext, needs, userOf } from '../context.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, forbidden, notFound } from '../errors.ts';
 
 const ReportQuery = z.object({
   region: z
@@ -33,6 +34,9 @@ function regionFor(user: User, asked: string | undefined): string {
   checkScope(user, region, '区划');
   return region;
 }
+
+/** A report naming residents needs the permission to read people besides reports.read. */
+const mayRun = (user: User, report: ReportDefinition) => !report.listsPeople || can(user.role, 'people.read');
 
 /** The reports' percentages (two decimals) as fractions, without float noise (70.06 → 0.7006). */
 const fraction = (percent: number | null) => (percent === null ? null : Math.round(percent * 100) / 10000);
@@ -83,12 +87,18 @@ export async function reportRoutes(app: App, config: AppConfig) {
         },
       },
     },
-    async () => REPORTS.map((r) => ({ name: r.name, label: r.label, description: r.description })),
+    async (request) =>
+      REPORTS.filter((r) => mayRun(userOf(request), r)).map((r) => ({
+        name: r.name,
+        label: r.label,
+        description: r.description,
+      })),
   );
 
   const runReport = async (user: User, name: string, query: z.infer<typeof ReportQuery>) => {
     const definition = reportByName(name);
     if (!definition) throw new AppError(404, 'not_found', `没有名为 ${name} 的报表`);
+    if (!mayRun(user, definition)) throw forbidden();
     const ctx = collectionContext(config, user);
     return definition.run(ctx, {
       regionCode: regionFor(user, query.region),

@@ -183,6 +183,8 @@ export async function residentRoutes(app: App, config: AppConfig) {
       },
     },
     async (request) => {
+      // Beside a real gateway the simulator would sign a payment nobody made with its key.
+      if (!config.gatewaySimulator) throw new AppError(404, 'not_found', '没有这个地址');
       const [text = ''] = request.body.checkoutId.split('.');
       let amountFen = 0;
       try {
