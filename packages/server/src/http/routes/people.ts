@@ -3,7 +3,15 @@
  * identity number on request (audited), the explanation of their amount, newborns and household
  * verification visits. Identity numbers are masked in every answer except the audited reveal.
  */
-import { groupLabel, isGroupCode, maskIdNumber } from '@canbao/core';
+import {
+  explainWhy,
+  type Fen,
+  formatYuan,
+  groupLabel,
+  isGroupCode,
+  maskIdNumber,
+  type Policy,
+} from '@canbao/core';
 import { z } from 'zod';
 import { findCampaign } from '../../collection/campaign.ts';
 import { CHANNELS } from '../../collection/channels.ts';
@@ -25,6 +33,29 @@ const Id = z.object({ id: z.coerce.number().int().positive() });
 export const statusLabel = (status: string) =>
   STATUS_LABELS[status as keyof typeof STATUS_LABELS] ?? '未参保';
 export const groupName = (code: string) => (isGroupCode(code) ? groupLabel(code) : code);
+
+/**
+ * Why a member pays what they pay, in one Chinese line with its clause, from the stored why code:
+ * the subsidy rule that applied, else the plain standard. The code itself is for developers, and a
+ * clerk at the door or a resident on the phone needs the answer ("低保对象定额资助280元…").
+ */
+export function whyReason(policy: Policy, why: string | null | undefined): string | null {
+  if (!why) return null;
+  let assessment: ReturnType<typeof explainWhy>;
+  try {
+    assessment = explainWhy(policy, why);
+  } catch {
+    // A code of an older policy text: the person page's 测算依据 still explains it in full.
+    return null;
+  }
+  if (!assessment.eligible) return assessment.reasons?.map((r) => r.text).join('；') || null;
+  const subsidy = assessment.rules.find(
+    (r) => r.id.startsWith('subsidy:') && r.id !== 'subsidy:combine-highest',
+  );
+  if (subsidy) return `${subsidy.text}。依据：${subsidy.cite}`;
+  const standard = assessment.rules.find((r) => r.id === 'standard');
+  return `不属于资助人群，按个人缴费标准 ${formatYuan(assessment.standard as Fen)} 元${standard ? `。依据：${standard.cite}` : ''}`;
+}
 
 /** A person in the caller's county and region, or 404 (another region's person does not exist for them). */
 export async function scopedPerson(
