@@ -1,6 +1,7 @@
 /**
  * The walkthrough: the village clerk's day on a phone, a resident on a phone and the back office on a
- * desktop, asserting what a user stumbled on before — her own village marked in the ranking, why each
+ * desktop, asserting what a user stumbled on before — her own village marked in the ranking, her list
+ * cut to those who still owe, why each
  * member pays what they pay (in words, with the clause), a reason to tap when a member does not
  * renew, a newborn listed in the household at once, a receipt that fits the phone's screen for a
  * photo and names the collector, guidance when a resident is not found, an import button that says
@@ -33,6 +34,21 @@ describe('the users walkthrough in Chromium', { timeout: 180_000 }, () => {
     expect(await mine.textContent()).toContain('本村');
     await mine.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, 'walk-1-rank.png') });
+
+    // Her village's list, cut to those who still owe this year: the round of doors for today.
+    await page.goto(`${suite.running.url}/people`);
+    const total = page.getByTestId('people-total');
+    await expect.poll(() => total.textContent(), POLL).toMatch(/共 \d+ 人/);
+    const everyone = Number((await total.textContent())?.replace(/\D/g, ''));
+    await page.getByTestId('people-status-filter').getByText('待缴费').click();
+    await page.waitForURL(/status=unpaid/);
+    await expect
+      .poll(async () => Number((await total.textContent())?.replace(/\D/g, '')), POLL)
+      .toBeLessThan(everyone);
+    const cards = await page.locator('[data-testid^="people-result-"]').allTextContents();
+    expect(cards.length).toBeGreaterThan(0);
+    for (const card of cards) expect(card).toContain('待缴费');
+    await page.screenshot({ path: join(SHOTS, 'walk-1b-unpaid.png'), fullPage: true });
 
     // At the door: each member with what they owe and why, in words with the clause.
     const [first] = visitHousehold.people;

@@ -198,6 +198,14 @@ describeEachEngine('web API flows', (engine) => {
       amountFen: 64_000,
       amountInWords: '陆佰肆拾元整',
     });
+    // Her list filtered to who still owes this year, or who has paid: her own village only.
+    const names = async (status: string) =>
+      (await w.call(clerk, 'GET', `/api/people?status=${status}`))
+        .json()
+        .items.map((p: { name: string }) => p.name);
+    expect(await names('paid')).toEqual(['张三', '李四']);
+    expect(await names('unpaid')).toEqual(['王五']);
+    expect((await w.call(clerk, 'GET', '/api/people?status=owing')).statusCode).toBe(400);
     // In the evening she sees what she owes the 待报解 account, and hands it over.
     const cash = (await w.call(clerk, 'GET', '/api/collector/cash')).json();
     expect(cash).toMatchObject({

@@ -97,11 +97,13 @@ export async function peopleRoutes(app: App, config: AppConfig) {
     {
       preValidation: needs('people.read'),
       schema: {
-        summary: '查询人员（姓名、证件号码或其末几位、户号）',
+        summary: '查询人员（姓名、证件号码或其末几位、户号；可只列待缴费或已缴费的人）',
         tags: ['人员'],
         querystring: z.object({
           q: z.string().trim().optional(),
           village: z.string().optional(),
+          /** unpaid: still to pay this year (登记、待缴费); paid: paid or confirmed. */
+          status: z.enum(['unpaid', 'paid']).optional(),
           page: z.coerce.number().int().min(1).default(1),
           pageSize: z.coerce.number().int().min(1).max(200).default(20),
         }),
@@ -110,7 +112,7 @@ export async function peopleRoutes(app: App, config: AppConfig) {
     },
     async (request) => {
       const user = userOf(request);
-      const { q, village, page, pageSize } = request.query;
+      const { q, village, status, page, pageSize } = request.query;
       let query = config.db
         .selectFrom('people')
         .leftJoin('households', 'households.id', 'people.household_id')
@@ -125,6 +127,21 @@ export async function peopleRoutes(app: App, config: AppConfig) {
               ? eb('people.doc_number', '=', upper)
               : eb.or([eb('people.doc_number', 'like', `%${upper}`), eb('households.number', '=', q)])
             : eb.or([eb('people.name', 'like', `${q}%`), eb('households.number', '=', q)]),
+        );
+      }
+      if (status) {
+        // The clerk walking door to door wants those who still owe this year, not 18 pages of everyone.
+        const year = await latestYear(config, user.county_code);
+        const states = status === 'unpaid' ? UNPAID : PAID;
+        query = query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('enrollments')
+              .select('enrollments.id')
+              .whereRef('enrollments.person_id', '=', 'people.id')
+              .where('enrollments.benefit_year', '=', year ?? -1)
+              .where('enrollments.status', 'in', states),
+          ),
         );
       }
       const total = Number(
@@ -485,18 +502,27 @@ export async function scopedHousehold(config: AppConfig, user: User, householdId
 }
 
 /** Each person's enrollment in the latest campaign year. */
-async function currentEnrollments(config: AppConfig, countyCode: string, personIds: number[]) {
+const UNPAID = ['registered', 'awaiting_payment'] as const;
+const PAID = ['paid', 'confirmed'] as const;
+
+/** The latest campaign year of the county, or null before any campaign. */
+async function latestYear(config: AppConfig, countyCode: string): Promise<number | null> {
   const year = await config.db
     .selectFrom('campaigns')
     .select((eb) => eb.fn.max('benefit_year').as('year'))
     .where('county_code', '=', countyCode)
     .executeTakeFirst();
-  if (!year?.year) return new Map();
+  return year?.year ? Number(year.year) : null;
+}
+
+async function currentEnrollments(config: AppConfig, countyCode: string, personIds: number[]) {
+  const year = await latestYear(config, countyCode);
+  if (year === null) return new Map();
   const rows = await config.db
     .selectFrom('enrollments')
     .select(['id', 'person_id', 'status', 'pays_fen'])
     .where('county_code', '=', countyCode)
-    .where('benefit_year', '=', Number(year.year))
+    .where('benefit_year', '=', year)
     .where('person_id', 'in', personIds)
     .execute();
   return new Map(rows.map((r) => [r.person_id, r]));
