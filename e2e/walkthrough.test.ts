@@ -107,6 +107,12 @@ describe('the users walkthrough in Chromium', { timeout: 180_000 }, () => {
     const fits = await receipt.evaluate((el) => [el.scrollWidth, el.clientWidth]);
     expect(fits[0]).toBeLessThanOrEqual(fits[1] as number);
     await page.screenshot({ path: join(SHOTS, 'walk-4-receipt.png') });
+    // The payment in the person's history, under her name rather than her sign-in name.
+    await page.goto(`${suite.running.url}/people/${cashHousehold.people[0]}`);
+    await page.getByRole('tab', { name: /参保记录/ }).click();
+    await expect
+      .poll(() => page.getByTestId('person-detail').textContent(), POLL)
+      .toContain('（蕲县村 代收员 刘会计）');
     await page.context().close();
   });
 

@@ -198,6 +198,13 @@ describeEachEngine('web API flows', (engine) => {
       amountFen: 64_000,
       amountInWords: '陆佰肆拾元整',
     });
+    // The person's history names her as people know her, not by her sign-in name.
+    const zhang = (await w.call(clerk, 'GET', `/api/people/${await w.personId(PEOPLE.zhang)}`)).json();
+    expect(
+      zhang.enrollments[0].events
+        .filter((e: { actor: string }) => e.actor === 'village1')
+        .map((e: { actorName: string }) => e.actorName),
+    ).toEqual(['蕲县村 代收员 刘会计']);
     // Her list filtered to who still owes this year, or who has paid: her own village only.
     const names = async (status: string) =>
       (await w.call(clerk, 'GET', `/api/people?status=${status}`))

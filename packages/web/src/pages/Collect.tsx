@@ -218,7 +218,8 @@ function HouseholdPayment({ householdId, onBack }: { householdId: number; onBack
                       <StatusTag status={m.status} label={m.statusLabel} />
                     </Space>
                     <Typography.Text type="secondary">{m.idNumberMasked}</Typography.Text>
-                    <Typography.Text className="money">应缴 {yuan(m.paysFen)}</Typography.Text>
+                    {/* A paid member owes nothing more: "应缴 0.00 元" read as if she paid nothing. */}
+                    {canPay && <Typography.Text className="money">应缴 {yuan(m.paysFen)}</Typography.Text>}
                     {m.reason && (
                       <Typography.Text type="secondary" data-testid={`member-reason-${i}`}>
                         {m.reason}

@@ -66,6 +66,8 @@ interface PersonAnswer {
     events: {
       at: string;
       actor: string | null;
+      /** Who, as people know them (a user's display name). */
+      actorName?: string | null;
       fromStatus: string | null;
       toStatus: string;
       reason: string | null;
@@ -402,7 +404,9 @@ export default function PersonDetail() {
                         {ev.fromStatus ? '→ ' : ''}
                         <StatusTag status={ev.toStatus} />
                         {ev.reason ?? ''}
-                        {ev.actor ? <Typography.Text type="secondary">（{ev.actor}）</Typography.Text> : null}
+                        {ev.actor ? (
+                          <Typography.Text type="secondary">（{ev.actorName ?? ev.actor}）</Typography.Text>
+                        ) : null}
                       </span>
                     ),
                   }))}

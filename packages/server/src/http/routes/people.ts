@@ -252,6 +252,13 @@ export async function peopleRoutes(app: App, config: AppConfig) {
         .where('payments.enrollment_id', 'in', enrollments.length ? enrollments.map((e) => e.id) : [0])
         .orderBy('payments.id')
         .execute();
+      const histories = await Promise.all(
+        enrollments.map((e) => enrollmentHistory(config.db, user.county_code, e.id)),
+      );
+      const actorNames = await actorDisplayNames(
+        config,
+        histories.flatMap((h) => h.map((ev) => ev.actor)),
+      );
       return {
         person: {
           id: person.id,
@@ -274,28 +281,27 @@ export async function peopleRoutes(app: App, config: AppConfig) {
           validFrom: g.valid_from,
           validTo: g.valid_to,
         })),
-        enrollments: await Promise.all(
-          enrollments.map(async (e) => ({
-            id: e.id,
-            benefitYear: e.benefit_year,
-            status: e.status,
-            statusLabel: statusLabel(e.status),
-            paysFen: e.pays_fen,
-            subsidyFen: e.subsidy_fen,
-            paidFen: e.paid_fen,
-            benefitStart: e.benefit_start,
-            benefitEnd: e.benefit_end,
-            why: e.why,
-            events: (await enrollmentHistory(config.db, user.county_code, e.id)).map((ev) => ({
-              at: ev.at,
-              actor: ev.actor,
-              event: ev.event,
-              fromStatus: ev.from_status,
-              toStatus: ev.to_status,
-              reason: ev.reason,
-            })),
+        enrollments: enrollments.map((e, i) => ({
+          id: e.id,
+          benefitYear: e.benefit_year,
+          status: e.status,
+          statusLabel: statusLabel(e.status),
+          paysFen: e.pays_fen,
+          subsidyFen: e.subsidy_fen,
+          paidFen: e.paid_fen,
+          benefitStart: e.benefit_start,
+          benefitEnd: e.benefit_end,
+          why: e.why,
+          events: (histories[i] ?? []).map((ev) => ({
+            at: ev.at,
+            actor: ev.actor,
+            actorName: ev.actor ? (actorNames.get(ev.actor) ?? ev.actor) : null,
+            event: ev.event,
+            fromStatus: ev.from_status,
+            toStatus: ev.to_status,
+            reason: ev.reason,
           })),
-        ),
+        })),
         payments: payments.map((p) => ({
           id: p.id,
           orderId: p.order_id,
@@ -502,6 +508,26 @@ export async function scopedHousehold(config: AppConfig, user: User, householdId
 }
 
 /** Each person's enrollment in the latest campaign year. */
+/** Actors that are not users: the services name them in English. */
+const SYSTEM_ACTORS: Record<string, string> = { resident: '居民自助缴费', gateway: '支付网关' };
+
+/**
+ * The names a clerk reads in a history ("蕲县村 代收员 刘会计", not "cun01"): users by their display
+ * name, the services' own actors in Chinese; anything else stays as recorded.
+ */
+async function actorDisplayNames(config: AppConfig, actors: readonly (string | null)[]) {
+  const names = new Map(Object.entries(SYSTEM_ACTORS));
+  const usernames = [...new Set(actors.filter((a): a is string => !!a && !names.has(a)))];
+  if (usernames.length === 0) return names;
+  const users = await config.db
+    .selectFrom('users')
+    .select(['username', 'display_name'])
+    .where('username', 'in', usernames)
+    .execute();
+  for (const u of users) names.set(u.username, u.display_name);
+  return names;
+}
+
 const UNPAID = ['registered', 'awaiting_payment'] as const;
 const PAID = ['paid', 'confirmed'] as const;
 
