@@ -6,8 +6,10 @@
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import type { Database } from '../packages/server/src/db/schema.ts';
 import { DEMO_PASSWORD, type Running, startServer } from '../packages/server/src/http/server.ts';
 
 const CHROMIUM = process.env.CANBAO_CHROMIUM ?? '/usr/bin/chromium';
@@ -67,4 +69,36 @@ export function browserSuite(prefix: string) {
       return page;
     },
   };
+}
+
+/** The village's households of two or more whose members all await payment, in household order. */
+export async function unpaidHouseholds(db: Kysely<Database>, village: string) {
+  const rows = await db
+    .selectFrom('enrollments')
+    .innerJoin('households', 'households.id', 'enrollments.household_id')
+    .select([
+      'households.id',
+      'households.number',
+      'enrollments.status',
+      'enrollments.pays_fen',
+      'enrollments.person_id',
+    ])
+    .where('enrollments.village_code', '=', village)
+    .orderBy('households.id')
+    .orderBy('enrollments.person_id')
+    .execute();
+  const byHousehold = new Map<
+    number,
+    { number: string; statuses: string[]; due: number; people: number[] }
+  >();
+  for (const r of rows) {
+    const h = byHousehold.get(r.id) ?? { number: r.number, statuses: [], due: 0, people: [] };
+    h.statuses.push(r.status);
+    h.due += r.pays_fen;
+    h.people.push(r.person_id);
+    byHousehold.set(r.id, h);
+  }
+  return [...byHousehold]
+    .filter(([, h]) => h.statuses.length >= 2 && h.statuses.every((s) => s === 'awaiting_payment'))
+    .map(([id, h]) => ({ id, ...h }));
 }

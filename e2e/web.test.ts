@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { browserSuite, SHOTS } from './harness.ts';
+import { browserSuite, SHOTS, unpaidHouseholds } from './harness.ts';
 
 const VILLAGE_1 = '341302900001';
 
@@ -20,24 +20,9 @@ describe('web application in Chromium', { timeout: 120_000 }, () => {
 
   /** A household of the village whose members all await payment. */
   async function unpaidHousehold(village: string) {
-    const rows = await db()
-      .selectFrom('enrollments')
-      .innerJoin('households', 'households.id', 'enrollments.household_id')
-      .select(['households.id', 'households.number', 'enrollments.status', 'enrollments.pays_fen'])
-      .where('enrollments.village_code', '=', village)
-      .orderBy('households.id')
-      .execute();
-    const byHousehold = new Map<number, { number: string; statuses: string[]; due: number }>();
-    for (const r of rows) {
-      const h = byHousehold.get(r.id) ?? { number: r.number, statuses: [], due: 0 };
-      h.statuses.push(r.status);
-      h.due += r.pays_fen;
-      byHousehold.set(r.id, h);
-    }
-    for (const [id, h] of byHousehold) {
-      if (h.statuses.length >= 2 && h.statuses.every((s) => s === 'awaiting_payment')) return { id, ...h };
-    }
-    throw new Error('no unpaid household in the demo village');
+    const [first] = await unpaidHouseholds(db(), village);
+    if (!first) throw new Error('no unpaid household in the demo village');
+    return first;
   }
 
   /** The statuses of a household's enrollments. */

@@ -1,13 +1,15 @@
 /**
  * The API as its users work it: signing in (lockout, CSRF, sign-out), a village clerk's cash payment
  * for a household with its receipt and audit row, the change rolled back when its audit row cannot
- * be written, a resident paying online through the gateway simulator, a department uploading its
- * list, identity numbers masked except the audited reveal.
+ * be written, why each member pays what they pay (in words, with the clause), a resident paying
+ * online through the gateway simulator, a department uploading its list, identity numbers masked
+ * except the audited reveal.
  */
 
 import { sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
 import { MAX_FAILED_LOGINS } from '../src/access/users.ts';
+import { reassessPending } from '../src/collection/enrollments.ts';
 import { addAgreement, setWithholding } from '../src/collection/withholding.ts';
 import { openTable } from '../src/files/read-table.ts';
 import { describeEachEngine, useFreshDatabases } from './db-harness.ts';
@@ -179,16 +181,38 @@ describeEachEngine('web API flows', (engine) => {
     });
     expect(again.json()).toMatchObject({ orderId: paid.json().orderId, replayed: true });
 
+    // The payer reads the collector's name on the receipt, not her sign-in name.
+    await w.world.handle.db
+      .updateTable('users')
+      .set({ display_name: '蕲县村 代收员 刘会计' })
+      .where('username', '=', 'village1')
+      .execute();
     const receipt = (await w.call(clerk, 'GET', `/api/receipts/${paid.json().orderId}`)).json();
     expect(receipt).toMatchObject({
       receiptNo: 'R-0002',
       collector: 'village1',
+      collectorName: '蕲县村 代收员 刘会计',
       paidOn: TODAY,
       villageName: '蕲县村',
       householdNumber: 'Q1',
       amountFen: 64_000,
       amountInWords: '陆佰肆拾元整',
     });
+    // The person's history names her as people know her, not by her sign-in name.
+    const zhang = (await w.call(clerk, 'GET', `/api/people/${await w.personId(PEOPLE.zhang)}`)).json();
+    expect(
+      zhang.enrollments[0].events
+        .filter((e: { actor: string }) => e.actor === 'village1')
+        .map((e: { actorName: string }) => e.actorName),
+    ).toEqual(['蕲县村 代收员 刘会计']);
+    // Her list filtered to who still owes this year, or who has paid: her own village only.
+    const names = async (status: string) =>
+      (await w.call(clerk, 'GET', `/api/people?status=${status}`))
+        .json()
+        .items.map((p: { name: string }) => p.name);
+    expect(await names('paid')).toEqual(['张三', '李四']);
+    expect(await names('unpaid')).toEqual(['王五']);
+    expect((await w.call(clerk, 'GET', '/api/people?status=owing')).statusCode).toBe(400);
     // In the evening she sees what she owes the 待报解 account, and hands it over.
     const cash = (await w.call(clerk, 'GET', '/api/collector/cash')).json();
     expect(cash).toMatchObject({
@@ -280,6 +304,39 @@ describeEachEngine('web API flows', (engine) => {
     expect(orders).toEqual([]);
     const journal = await db.selectFrom('journal_transfers').select('id').execute();
     expect(journal).toEqual([]);
+  });
+
+  it('says in Chinese, with the clause, why each household member pays what they pay, to the clerk and the resident', async () => {
+    const w = await open();
+    // 张三 is certified 低保: the medical assistance fund pays 280 of his 320.
+    await w.world.importKind(
+      'groups',
+      ['姓名,公民身份号码,人员类别,认定日期', `张三,${PEOPLE.zhang},低保,2020-03-01`],
+      { department: 'civil_affairs', today: TODAY },
+    );
+    await reassessPending(w.world.ctx(TODAY, 'bureau'));
+    const clerk = await w.login('village1');
+    const due = (await w.call(clerk, 'GET', `/api/households/${await w.householdId('Q1')}/due`)).json();
+    const [zhang, li] = due.members;
+    expect(zhang).toMatchObject({ name: '张三', paysFen: 4_000 });
+    expect(zhang.reason).toMatch(/^低保对象定额资助280元：.*个人缴纳 40\.00 元。依据：四（二）2/);
+    expect(li.reason).toMatch(/^不属于资助人群，按个人缴费标准 320\.00 元。依据：四（一）/);
+
+    const lookup = await w.call(null, 'POST', '/api/resident/lookup', { name: '李四', idNumber: PEOPLE.li });
+    const answer = lookup.json();
+    expect(answer.reason).toBe(li.reason);
+    expect(answer.household).toEqual([
+      expect.objectContaining({
+        name: '张三',
+        paysFen: 4_000,
+        reason: zhang.reason,
+        benefitStart: '2022-01-01',
+        benefitEnd: '2022-12-31',
+      }),
+      expect.objectContaining({ name: '李四', paysFen: 32_000, reason: li.reason }),
+    ]);
+    // Nothing in the answer reads like code.
+    expect(JSON.stringify(answer.household)).not.toMatch(/qixian-2022|A:|S:/);
   });
 
   it('lets a resident look up and pay online through the gateway simulator; a replayed callback pays once', async () => {

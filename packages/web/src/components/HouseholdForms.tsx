@@ -78,9 +78,30 @@ export function NewbornModal({
 
 interface VerificationValues {
   decision: 'enroll' | 'decline';
+  declineReason?: string;
   withhold: boolean;
   members: number[];
   note?: string;
+}
+
+/**
+ * Why members do not renew, as the clerk meets them at the door: one tap instead of typing, and
+ * the same words in every village's notes, so the township can count them.
+ */
+export const DECLINE_REASONS = [
+  '已参加职工医保',
+  '已迁出',
+  '已死亡',
+  '在外地参加居民医保',
+  '本人不愿参保',
+  '其他',
+];
+
+/** The note as stored: the reason first, then what the clerk typed. */
+export function verificationNote(values: Pick<VerificationValues, 'decision' | 'declineReason' | 'note'>) {
+  const note = values.note?.trim();
+  if (values.decision !== 'decline' || !values.declineReason) return note || undefined;
+  return `不参保原因：${values.declineReason}${note ? `；${note}` : ''}`;
 }
 
 export function VerificationModal({
@@ -107,9 +128,12 @@ export function VerificationModal({
           decision: values.decision,
           withhold: values.withhold,
           members: values.members,
-          note: values.note?.trim() || undefined,
+          note: verificationNote(values),
         });
-        message.success('核实结果已记录');
+        const names = members.filter((m) => values.members.includes(m.personId)).map((m) => m.name);
+        message.success(
+          `已记录：${names.join('、')} ${values.decision === 'enroll' ? '参保' : `不参保（${values.declineReason}）`}`,
+        );
         onDone();
       }}
     >
@@ -122,13 +146,29 @@ export function VerificationModal({
           optionType="button"
         />
       </Form.Item>
+      <Form.Item noStyle dependencies={['decision']}>
+        {({ getFieldValue }) =>
+          getFieldValue('decision') === 'decline' && (
+            <Form.Item
+              name="declineReason"
+              label="不参保原因"
+              rules={[{ required: true, message: '请选择不参保原因' }]}
+            >
+              <Radio.Group
+                data-testid="verification-reason"
+                options={DECLINE_REASONS.map((r) => ({ value: r, label: r }))}
+              />
+            </Form.Item>
+          )
+        }
+      </Form.Item>
       <Form.Item name="withhold" label="银行代扣" valuePropName="checked">
         <Switch checkedChildren="代扣" unCheckedChildren="不代扣" />
       </Form.Item>
       <Form.Item name="members" label="涉及成员" rules={[{ required: true, message: '请选择成员' }]}>
         <Checkbox.Group options={members.map((m) => ({ value: m.personId, label: m.name }))} />
       </Form.Item>
-      <Form.Item name="note" label="备注（如外出务工、已参加职工医保）">
+      <Form.Item name="note" label="备注（如外出务工地点、职工医保参保单位）">
         <Input.TextArea rows={2} maxLength={200} />
       </Form.Item>
     </FormModal>

@@ -24,7 +24,7 @@ import { api, query } from '../api.ts';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { PAYABLE, StatusTag } from '../components/StatusTag.tsx';
 import { useAction, useLoad } from '../components/useLoad.ts';
-import { readableWhy, yuan } from '../format.ts';
+import { yuan } from '../format.ts';
 import type { PeoplePage, PersonItem } from './People.tsx';
 import type { HouseholdDue } from './PersonDetail.tsx';
 
@@ -218,9 +218,12 @@ function HouseholdPayment({ householdId, onBack }: { householdId: number; onBack
                       <StatusTag status={m.status} label={m.statusLabel} />
                     </Space>
                     <Typography.Text type="secondary">{m.idNumberMasked}</Typography.Text>
-                    <Typography.Text className="money">应缴 {yuan(m.paysFen)}</Typography.Text>
-                    {readableWhy(m.why) && (
-                      <Typography.Text type="secondary">{readableWhy(m.why)}</Typography.Text>
+                    {/* A paid member owes nothing more: "应缴 0.00 元" read as if she paid nothing. */}
+                    {canPay && <Typography.Text className="money">应缴 {yuan(m.paysFen)}</Typography.Text>}
+                    {m.reason && (
+                      <Typography.Text type="secondary" data-testid={`member-reason-${i}`}>
+                        {m.reason}
+                      </Typography.Text>
                     )}
                   </Space>
                 </Checkbox>

@@ -7,6 +7,7 @@ import { Card, Col, Progress, Row, Select, Space, Statistic, Table, Tag, Typogra
 import { useMemo, useState } from 'react';
 import { api, query } from '../api.ts';
 import { Chart } from '../components/Chart.tsx';
+import { rowTestId } from '../components/testid.ts';
 import { useLoad } from '../components/useLoad.ts';
 import { count, pct, yuan } from '../format.ts';
 import { useUser } from '../session.tsx';
@@ -246,7 +247,12 @@ export default function DashboardPage() {
                   dataSource={data?.ranking?.rows ?? []}
                   pagination={false}
                   scroll={{ x: 'max-content' }}
-                  rowClassName={(row) => (isLast(row) ? 'ranking-last' : '')}
+                  rowClassName={(row) =>
+                    [isLast(row) ? 'ranking-last' : '', row.code === user.regionCode ? 'ranking-mine' : '']
+                      .filter(Boolean)
+                      .join(' ')
+                  }
+                  onRow={(row) => (row.code === user.regionCode ? rowTestId('dashboard-ranking-mine') : {})}
                   columns={[
                     { title: '排名', dataIndex: 'rank', width: 60 },
                     {
@@ -255,6 +261,8 @@ export default function DashboardPage() {
                       render: (name: string, row) => (
                         <Space>
                           {name}
+                          {/* A clerk reads the ranking for her own village: it should not take a search. */}
+                          {row.code === user.regionCode && <Tag color="blue">本村</Tag>}
                           {isLast(row) && <Tag color="red">后三名</Tag>}
                         </Space>
                       ),

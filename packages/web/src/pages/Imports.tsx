@@ -78,7 +78,17 @@ function ImportOutcome({ result }: { result: ImportResult }) {
       <Result
         status={ok ? (result.rowsRejected > 0 ? 'warning' : 'success') : 'error'}
         title={ok ? '导入完成' : '文件未导入'}
-        subTitle={`共 ${result.rowsTotal} 行，写入 ${result.rowsWritten} 行，拒收 ${result.rowsRejected} 行`}
+        subTitle={
+          <>
+            共 {result.rowsTotal} 行，写入 {result.rowsWritten} 行，拒收 {result.rowsRejected} 行
+            {!ok && (
+              // All or nothing: the user must know that the good rows were not taken either.
+              <div data-testid="import-next-step">
+                整份名单均未导入。请按下表在原文件中改正所列各行（行号即表格中的行号），再重新上传整份名单。
+              </div>
+            )}
+          </>
+        }
         extra={
           result.rowsRejected > 0 || result.errors.length > 0 ? (
             <Button
@@ -212,15 +222,23 @@ export default function Imports() {
           {percent !== undefined && (
             <Progress percent={percent} status="active" data-testid="import-progress" />
           )}
-          <Button
-            type="primary"
-            disabled={!file || !department}
-            loading={percent !== undefined}
-            onClick={start}
-            data-testid="import-submit"
-          >
-            导入
-          </Button>
+          <Space wrap>
+            <Button
+              type="primary"
+              disabled={!file || !department}
+              loading={percent !== undefined}
+              onClick={start}
+              data-testid="import-submit"
+            >
+              导入
+            </Button>
+            {/* A greyed button alone does not say what it waits for. */}
+            {(!file || !department) && (
+              <Typography.Text type="secondary" data-testid="import-missing">
+                {!department ? '请先选择认定部门' : '请先选择名单文件'}
+              </Typography.Text>
+            )}
+          </Space>
         </Form>
       </Card>
       {result && <ImportOutcome result={result} />}

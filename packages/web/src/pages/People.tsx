@@ -2,7 +2,7 @@
  * Finding a person: by name, by identity number (or its last digits, as people read them out) or by
  * household number. Phones get cards, desktops a table.
  */
-import { Card, Empty, Grid, Pagination, Space, Table, Tag, Typography } from 'antd';
+import { Card, Empty, Grid, Pagination, Segmented, Space, Table, Tag, Typography } from 'antd';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, query } from '../api.ts';
 import { SearchBox } from '../components/SearchBox.tsx';
@@ -30,20 +30,37 @@ export interface PeoplePage {
   items: PersonItem[];
 }
 
+/** Who the clerk is looking for: everyone, those who still owe this year, or those already paid. */
+const STATUS_FILTERS = [
+  { value: '', label: '全部' },
+  { value: 'unpaid', label: '待缴费' },
+  { value: 'paid', label: '已缴费' },
+];
+
 export default function People() {
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
   const phone = Grid.useBreakpoint().md === false;
   const q = params.get('q') ?? '';
+  const status = STATUS_FILTERS.some((f) => f.value === params.get('status'))
+    ? (params.get('status') ?? '')
+    : '';
   const page = Number(params.get('page') ?? '1') || 1;
   const pageSize = 20;
   const { data, loading } = useLoad(
-    (signal) => api.get<PeoplePage>(`/api/people${query({ q, page, pageSize })}`, { signal }),
-    [q, page],
+    (signal) => api.get<PeoplePage>(`/api/people${query({ q, status, page, pageSize })}`, { signal }),
+    [q, status, page],
   );
 
   const open = (person: PersonItem) => navigate(`/people/${person.id}`);
-  const goTo = (next: number) => setParams(q ? { q, page: String(next) } : { page: String(next) });
+  /** The search, the filter and the page in the address, so "back" returns to the same list. */
+  const show = (next: { q?: string; status?: string; page?: number }) => {
+    const merged = { q, status, ...next, page: String(next.page ?? 1) };
+    setParams(
+      Object.fromEntries(Object.entries(merged).filter(([k, v]) => v && !(k === 'page' && v === '1'))),
+    );
+  };
+  const goTo = (next: number) => show({ page: next });
 
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
@@ -55,9 +72,21 @@ export default function People() {
         size="large"
         defaultValue={q}
         testId="people-search"
-        onSearch={(value) => setParams(value ? { q: value } : {})}
+        onSearch={(value) => show({ q: value })}
         style={{ maxWidth: 560 }}
       />
+      <Segmented
+        value={status}
+        options={STATUS_FILTERS}
+        onChange={(value) => show({ status: String(value) })}
+        data-testid="people-status-filter"
+      />
+      {/* The desktop table says it under the table; a phone's short pager does not. */}
+      {phone && data && (
+        <Typography.Text type="secondary" data-testid="people-total">
+          共 {data.total} 人
+        </Typography.Text>
+      )}
       {phone ? (
         <Space orientation="vertical" style={{ width: '100%' }}>
           {!loading && data?.items.length === 0 && <Empty description="没有找到" />}

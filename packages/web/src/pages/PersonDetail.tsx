@@ -25,7 +25,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../api.ts';
 import { AgreementCard } from '../components/AgreementCard.tsx';
 import { NewbornModal, VerificationModal } from '../components/HouseholdForms.tsx';
-import { StatusTag } from '../components/StatusTag.tsx';
+import { PAYABLE, StatusTag } from '../components/StatusTag.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { dateTime, readableWhy, sexLabel, yuan } from '../format.ts';
 import { useSession } from '../session.tsx';
@@ -66,6 +66,8 @@ interface PersonAnswer {
     events: {
       at: string;
       actor: string | null;
+      /** Who, as people know them (a user's display name). */
+      actorName?: string | null;
       fromStatus: string | null;
       toStatus: string;
       reason: string | null;
@@ -98,6 +100,8 @@ export interface HouseholdDue {
     statusLabel: string | null;
     paysFen: number;
     why: string | null;
+    /** Why the member pays that amount, in Chinese with the clause (null where it cannot be said). */
+    reason: string | null;
   }[];
   totalDueFen: number;
 }
@@ -180,35 +184,66 @@ function Household({ householdId, currentId }: { householdId: number; currentId:
       extra={phone ? null : actions}
     >
       {phone && <div style={{ marginBottom: 8 }}>{actions}</div>}
-      <Table
-        size="small"
-        rowKey="personId"
-        loading={loading}
-        dataSource={data?.members ?? []}
-        pagination={false}
-        scroll={{ x: 'max-content' }}
-        data-testid="household-members"
-        columns={[
-          {
-            title: '姓名',
-            dataIndex: 'name',
-            render: (name: string, m) =>
-              m.personId === currentId ? (
-                <strong>{name}</strong>
-              ) : (
-                <Link to={`/people/${m.personId}`}>{name}</Link>
-              ),
-          },
-          { title: '证件号码', dataIndex: 'idNumberMasked' },
-          {
-            title: '状态',
-            dataIndex: 'status',
-            render: (s: string | null, m) => <StatusTag status={s} label={m.statusLabel} />,
-          },
-          { title: '应缴', dataIndex: 'paysFen', align: 'right', render: (v: number) => yuan(v) },
-          { title: '说明', dataIndex: 'why', render: (w: string | null) => readableWhy(w) ?? '—' },
-        ]}
-      />
+      {phone ? (
+        // On a phone a five-column table scrolls sideways and hides the amounts: one block a member.
+        <Space orientation="vertical" size="small" style={{ width: '100%' }} data-testid="household-members">
+          {loading && !data && <Skeleton active />}
+          {(data?.members ?? []).map((m) => (
+            <div key={m.personId} className="member-row" data-testid={`household-member-${m.personId}`}>
+              <Space wrap size={4}>
+                {m.personId === currentId ? (
+                  <strong>{m.name}</strong>
+                ) : (
+                  <Link to={`/people/${m.personId}`}>{m.name}</Link>
+                )}
+                <StatusTag status={m.status} label={m.statusLabel} />
+                {/* Once paid nothing is owed: "应缴 0.00 元" beside a 320 元 reason would only confuse. */}
+                {(m.paysFen > 0 || (m.status !== null && PAYABLE.has(m.status))) && (
+                  <Typography.Text className="money">应缴 {yuan(m.paysFen)}</Typography.Text>
+                )}
+              </Space>
+              <div>
+                <Typography.Text type="secondary">{m.idNumberMasked}</Typography.Text>
+              </div>
+              {m.reason && (
+                <div>
+                  <Typography.Text type="secondary">{m.reason}</Typography.Text>
+                </div>
+              )}
+            </div>
+          ))}
+        </Space>
+      ) : (
+        <Table
+          size="small"
+          rowKey="personId"
+          loading={loading}
+          dataSource={data?.members ?? []}
+          pagination={false}
+          scroll={{ x: 'max-content' }}
+          data-testid="household-members"
+          columns={[
+            {
+              title: '姓名',
+              dataIndex: 'name',
+              render: (name: string, m) =>
+                m.personId === currentId ? (
+                  <strong>{name}</strong>
+                ) : (
+                  <Link to={`/people/${m.personId}`}>{name}</Link>
+                ),
+            },
+            { title: '证件号码', dataIndex: 'idNumberMasked' },
+            {
+              title: '状态',
+              dataIndex: 'status',
+              render: (s: string | null, m) => <StatusTag status={s} label={m.statusLabel} />,
+            },
+            { title: '应缴', dataIndex: 'paysFen', align: 'right', render: (v: number) => yuan(v) },
+            { title: '说明', dataIndex: 'reason', render: (r: string | null) => r ?? '—' },
+          ]}
+        />
+      )}
       <NewbornModal
         householdId={householdId}
         open={newborn}
@@ -293,7 +328,10 @@ export default function PersonDetail() {
           {person.address ?? '—'}
         </Descriptions.Item>
       </Descriptions>
-      {person.householdId !== null && <Household householdId={person.householdId} currentId={person.id} />}
+      {/* Keyed by the person: a newborn just registered opens on the same household, which must load again to list her. */}
+      {person.householdId !== null && (
+        <Household key={person.id} householdId={person.householdId} currentId={person.id} />
+      )}
       <AgreementCard personId={person.id} personName={person.name} />
     </Space>
   );
@@ -366,7 +404,9 @@ export default function PersonDetail() {
                         {ev.fromStatus ? '→ ' : ''}
                         <StatusTag status={ev.toStatus} />
                         {ev.reason ?? ''}
-                        {ev.actor ? <Typography.Text type="secondary">（{ev.actor}）</Typography.Text> : null}
+                        {ev.actor ? (
+                          <Typography.Text type="secondary">（{ev.actorName ?? ev.actor}）</Typography.Text>
+                        ) : null}
                       </span>
                     ),
                   }))}

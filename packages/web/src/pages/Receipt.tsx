@@ -13,6 +13,8 @@ interface ReceiptAnswer {
   orderId: number | string;
   receiptNo: string;
   collector: string;
+  /** The collector's name as the payer knows her (older servers send only the sign-in name). */
+  collectorName?: string;
   paidOn: string;
   countyName: string;
   villageName: string | null;
@@ -80,7 +82,16 @@ export default function Receipt() {
                 <td>{line.name}</td>
                 <td>{line.idNumberMasked}</td>
                 <td className="num">{yuan(line.amountFen, false)}</td>
-                <td>{line.benefitStart ? `${line.benefitStart} 至 ${line.benefitEnd ?? ''}` : '—'}</td>
+                <td className="period">
+                  {line.benefitStart ? (
+                    // Two unbreakable halves: on a phone the period wraps between them, never inside a date.
+                    <>
+                      <span>{line.benefitStart}</span> <span>至 {line.benefitEnd ?? ''}</span>
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </td>
               </tr>
             ))}
             <tr>
@@ -96,7 +107,7 @@ export default function Receipt() {
         </table>
         <div>依据：{data.policyTitle}</div>
         <div className="sign">
-          <span>收款人：{data.collector}</span>
+          <span data-testid="receipt-collector">收款人：{data.collectorName ?? data.collector}</span>
           <span>缴费人签字：＿＿＿＿＿＿</span>
         </div>
       </div>

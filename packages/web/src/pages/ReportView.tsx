@@ -28,11 +28,19 @@ interface ReportAnswer {
   tables: ReportTable[];
 }
 
-function cellText(value: Cell): string {
+/**
+ * A cell as text. The server sends yuan and percentages as numbers (so the .xlsx can add them up);
+ * on screen they take two decimals like every other amount here ("94.40", "87,750.00"), where
+ * String() would give "94.4" beside "85.47" and "1234.5" without separators.
+ */
+function cellText(value: Cell, header = ''): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'number')
-    return Number.isInteger(value) ? value.toLocaleString('zh-CN') : String(value);
-  return value;
+  if (typeof value !== 'number') return value;
+  const fixed = /元|%/.test(header) ? 2 : Number.isInteger(value) ? 0 : undefined;
+  return value.toLocaleString(
+    'zh-CN',
+    fixed === undefined ? {} : { minimumFractionDigits: fixed, maximumFractionDigits: fixed },
+  );
 }
 
 function ReportTableView({ table, testId }: { table: ReportTable; testId: string }) {
@@ -53,7 +61,7 @@ function ReportTableView({ table, testId }: { table: ReportTable; testId: string
           onCell: () => ({ style: { whiteSpace: (c.width ?? 0) > 30 ? 'normal' : 'nowrap' } }),
           onHeaderCell: () => ({ style: { whiteSpace: 'nowrap' } }),
           align: table.rows.some((r) => typeof r[i] === 'number') ? ('right' as const) : undefined,
-          render: (_: unknown, row: { cells: Cell[] }) => cellText(row.cells[i] ?? null),
+          render: (_: unknown, row: { cells: Cell[] }) => cellText(row.cells[i] ?? null, c.header),
         }))}
       />
       {table.notes?.map((note) => (

@@ -2,10 +2,10 @@
  * Resident self-service, no account: name and identity number, then the status, what is owed and
  * why, and a button to pay. Big type and one column: residents are on phones, often elderly.
  */
-import { Alert, Button, Card, Descriptions, Form, Input, Table, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Form, Input, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { api } from '../api.ts';
+import { ApiError, api } from '../api.ts';
 import { StatusTag } from '../components/StatusTag.tsx';
 import { useAction } from '../components/useLoad.ts';
 import { readableWhy, yuan } from '../format.ts';
@@ -21,6 +21,8 @@ interface Lookup {
   benefitStart: string | null;
   benefitEnd: string | null;
   why: string | null;
+  /** Why the amount, in Chinese with the clause. */
+  reason?: string | null;
   /** The whole household's members: the premium is paid for the household at once. */
   household?: {
     name: string;
@@ -28,10 +30,16 @@ interface Lookup {
     status: string;
     statusLabel: string;
     paysFen: number;
+    reason?: string | null;
+    benefitStart?: string | null;
+    benefitEnd?: string | null;
   }[];
   totalDueFen?: number;
   canPay: boolean;
 }
+
+/** States in which the cover dates are settled, not what they would be once paid. */
+const COVERED = new Set(['paid', 'confirmed']);
 
 interface Checkout {
   checkoutId: string;
@@ -43,6 +51,7 @@ export default function Resident() {
   const navigate = useNavigate();
   const [who, setWho] = useState<{ name: string; idNumber: string }>();
   const [result, setResult] = useState<Lookup>();
+  const [missing, setMissing] = useState(false);
   const [busy, run] = useAction();
   const [paying, runPay] = useAction();
 
@@ -68,9 +77,16 @@ export default function Resident() {
           onFinish={async (values: { name: string; idNumber: string }) => {
             const input = { name: values.name.trim(), idNumber: values.idNumber.trim().toUpperCase() };
             setResult(undefined);
+            setMissing(false);
             await run(async () => {
-              setResult(await api.post<Lookup>('/api/resident/lookup', input, { quiet401: true }));
-              setWho(input);
+              try {
+                setResult(await api.post<Lookup>('/api/resident/lookup', input, { quiet401: true }));
+                setWho(input);
+              } catch (error) {
+                // Not found is the answer most often met (a typo, a newborn): say what to do, on the page.
+                if (error instanceof ApiError && error.status === 404) setMissing(true);
+                else throw error;
+              }
             });
           }}
         >
@@ -95,6 +111,16 @@ export default function Resident() {
             查询
           </Button>
         </Form>
+        {missing && (
+          <Alert
+            style={{ marginTop: 16 }}
+            type="warning"
+            showIcon
+            data-testid="resident-not-found"
+            title="未查到与该姓名和证件号码相符的参保登记"
+            description="请核对姓名和身份证号码是否与户口簿上的一致。新生儿或尚未登记的人员，请携带户口簿到所在村（社区）或乡镇（街道）办理参保登记。"
+          />
+        )}
         {result && (
           <div style={{ marginTop: 24 }} data-testid="resident-result">
             <Descriptions column={1} bordered size="small" styles={{ label: { whiteSpace: 'nowrap' } }}>
@@ -109,8 +135,10 @@ export default function Resident() {
                   {yuan(result.paysFen)}
                 </Typography.Text>
               </Descriptions.Item>
-              {readableWhy(result.why) && (
-                <Descriptions.Item label="说明">{readableWhy(result.why)}</Descriptions.Item>
+              {(result.reason ?? readableWhy(result.why)) && (
+                <Descriptions.Item label="缴费依据">
+                  <span data-testid="resident-reason">{result.reason ?? readableWhy(result.why)}</span>
+                </Descriptions.Item>
               )}
               {result.benefitStart && (
                 <Descriptions.Item label="待遇期">
@@ -123,22 +151,35 @@ export default function Resident() {
                 <Typography.Paragraph strong style={{ margin: '16px 0 8px' }}>
                   全户应缴 {yuan(result.totalDueFen ?? 0)}
                 </Typography.Paragraph>
-                <Table
-                  size="small"
-                  pagination={false}
-                  rowKey={(m) => `${m.name}-${m.idNumberMasked}`}
-                  dataSource={result.household}
-                  data-testid="resident-household"
-                  columns={[
-                    { title: '姓名', dataIndex: 'name' },
-                    {
-                      title: '状态',
-                      dataIndex: 'status',
-                      render: (s: string, m) => <StatusTag status={s} label={m.statusLabel} />,
-                    },
-                    { title: '应缴', dataIndex: 'paysFen', align: 'right', render: (v: number) => yuan(v) },
-                  ]}
-                />
+                {/* One block a member (not a table): the reason and the cover dates need the width. */}
+                <div data-testid="resident-household">
+                  {result.household.map((m, i) => (
+                    <div
+                      key={`${m.name}-${m.idNumberMasked}`}
+                      className="member-row"
+                      data-testid={`resident-member-${i}`}
+                    >
+                      <Space wrap size={4}>
+                        <Typography.Text strong>{m.name}</Typography.Text>
+                        <StatusTag status={m.status} label={m.statusLabel} />
+                        <Typography.Text className="money">应缴 {yuan(m.paysFen)}</Typography.Text>
+                      </Space>
+                      {m.reason && (
+                        <div>
+                          <Typography.Text type="secondary">{m.reason}</Typography.Text>
+                        </div>
+                      )}
+                      {m.benefitStart && (
+                        <div>
+                          <Typography.Text type="secondary">
+                            {COVERED.has(m.status) ? '待遇期' : '缴费后待遇期'} {m.benefitStart} 至{' '}
+                            {m.benefitEnd ?? ''}
+                          </Typography.Text>
+                        </div>
+                      )}
+                    </div>
+                  ))}
+                </div>
               </>
             )}
             {result.canPay ? (

@@ -17,7 +17,7 @@ import { regionNames } from '../../registry/regions.ts';
 import type { App } from '../app.ts';
 import { type AppConfig, change, checkScope, collectionContext, needs, userOf } from '../context.ts';
 import { AppError, notFound } from '../errors.ts';
-import { scopedHousehold, statusLabel } from './people.ts';
+import { scopedHousehold, statusLabel, whyReason } from './people.ts';
 
 const Id = z.object({ id: z.coerce.number().int().positive() });
 
@@ -45,7 +45,7 @@ export async function collectionRoutes(app: App, config: AppConfig) {
         .orderBy('id')
         .executeTakeFirst();
       if (!anyone) throw notFound('家庭成员');
-      const { campaign } = await findCampaign(config.db, user.county_code);
+      const { campaign, policy } = await findCampaign(config.db, user.county_code);
       const due = await householdDue(ctx, anyone, campaign.benefit_year);
       const names = await regionNames(config.db, [household.village_code]);
       return {
@@ -63,6 +63,7 @@ export async function collectionRoutes(app: App, config: AppConfig) {
           statusLabel: statusLabel(m.status),
           paysFen: m.paysFen,
           why: m.why,
+          reason: whyReason(policy, m.why),
         })),
         totalDueFen: due.totalDueFen,
       };
@@ -246,11 +247,14 @@ export async function collectionRoutes(app: App, config: AppConfig) {
     },
     async (request) => {
       const user = userOf(request);
+      // The payer reads the collector's name on the paper, not her sign-in name.
       const order = await config.db
         .selectFrom('payment_orders')
-        .selectAll()
-        .where('county_code', '=', user.county_code)
-        .where('id', '=', request.params.orderId)
+        .leftJoin('users', 'users.username', 'payment_orders.collector')
+        .selectAll('payment_orders')
+        .select('users.display_name as collector_name')
+        .where('payment_orders.county_code', '=', user.county_code)
+        .where('payment_orders.id', '=', request.params.orderId)
         .executeTakeFirst();
       if (!order) throw notFound('收据');
       const lines = await config.db
@@ -290,6 +294,7 @@ export async function collectionRoutes(app: App, config: AppConfig) {
         orderId: order.id,
         receiptNo: order.receipt_no,
         collector: order.collector,
+        collectorName: order.collector_name ?? order.collector,
         paidOn: order.paid_on,
         countyName: names.get(user.county_code) ?? user.county_code,
         villageName: first.village_code ? (names.get(first.village_code) ?? null) : null,

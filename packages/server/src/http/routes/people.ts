@@ -3,7 +3,15 @@
  * identity number on request (audited), the explanation of their amount, newborns and household
  * verification visits. Identity numbers are masked in every answer except the audited reveal.
  */
-import { groupLabel, isGroupCode, maskIdNumber } from '@canbao/core';
+import {
+  explainWhy,
+  type Fen,
+  formatYuan,
+  groupLabel,
+  isGroupCode,
+  maskIdNumber,
+  type Policy,
+} from '@canbao/core';
 import { z } from 'zod';
 import { findCampaign } from '../../collection/campaign.ts';
 import { CHANNELS } from '../../collection/channels.ts';
@@ -25,6 +33,29 @@ const Id = z.object({ id: z.coerce.number().int().positive() });
 export const statusLabel = (status: string) =>
   STATUS_LABELS[status as keyof typeof STATUS_LABELS] ?? '未参保';
 export const groupName = (code: string) => (isGroupCode(code) ? groupLabel(code) : code);
+
+/**
+ * Why a member pays what they pay, in one Chinese line with its clause, from the stored why code:
+ * the subsidy rule that applied, else the plain standard. The code itself is for developers, and a
+ * clerk at the door or a resident on the phone needs the answer ("低保对象定额资助280元…").
+ */
+export function whyReason(policy: Policy, why: string | null | undefined): string | null {
+  if (!why) return null;
+  let assessment: ReturnType<typeof explainWhy>;
+  try {
+    assessment = explainWhy(policy, why);
+  } catch {
+    // A code of an older policy text: the person page's 测算依据 still explains it in full.
+    return null;
+  }
+  if (!assessment.eligible) return assessment.reasons?.map((r) => r.text).join('；') || null;
+  const subsidy = assessment.rules.find(
+    (r) => r.id.startsWith('subsidy:') && r.id !== 'subsidy:combine-highest',
+  );
+  if (subsidy) return `${subsidy.text}。依据：${subsidy.cite}`;
+  const standard = assessment.rules.find((r) => r.id === 'standard');
+  return `不属于资助人群，按个人缴费标准 ${formatYuan(assessment.standard as Fen)} 元${standard ? `。依据：${standard.cite}` : ''}`;
+}
 
 /** A person in the caller's county and region, or 404 (another region's person does not exist for them). */
 export async function scopedPerson(
@@ -66,11 +97,13 @@ export async function peopleRoutes(app: App, config: AppConfig) {
     {
       preValidation: needs('people.read'),
       schema: {
-        summary: '查询人员（姓名、证件号码或其末几位、户号）',
+        summary: '查询人员（姓名、证件号码或其末几位、户号；可只列待缴费或已缴费的人）',
         tags: ['人员'],
         querystring: z.object({
           q: z.string().trim().optional(),
           village: z.string().optional(),
+          /** unpaid: still to pay this year (登记、待缴费); paid: paid or confirmed. */
+          status: z.enum(['unpaid', 'paid']).optional(),
           page: z.coerce.number().int().min(1).default(1),
           pageSize: z.coerce.number().int().min(1).max(200).default(20),
         }),
@@ -79,7 +112,7 @@ export async function peopleRoutes(app: App, config: AppConfig) {
     },
     async (request) => {
       const user = userOf(request);
-      const { q, village, page, pageSize } = request.query;
+      const { q, village, status, page, pageSize } = request.query;
       let query = config.db
         .selectFrom('people')
         .leftJoin('households', 'households.id', 'people.household_id')
@@ -94,6 +127,21 @@ export async function peopleRoutes(app: App, config: AppConfig) {
               ? eb('people.doc_number', '=', upper)
               : eb.or([eb('people.doc_number', 'like', `%${upper}`), eb('households.number', '=', q)])
             : eb.or([eb('people.name', 'like', `${q}%`), eb('households.number', '=', q)]),
+        );
+      }
+      if (status) {
+        // The clerk walking door to door wants those who still owe this year, not 18 pages of everyone.
+        const year = await latestYear(config, user.county_code);
+        const states = status === 'unpaid' ? UNPAID : PAID;
+        query = query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('enrollments')
+              .select('enrollments.id')
+              .whereRef('enrollments.person_id', '=', 'people.id')
+              .where('enrollments.benefit_year', '=', year ?? -1)
+              .where('enrollments.status', 'in', states),
+          ),
         );
       }
       const total = Number(
@@ -204,6 +252,13 @@ export async function peopleRoutes(app: App, config: AppConfig) {
         .where('payments.enrollment_id', 'in', enrollments.length ? enrollments.map((e) => e.id) : [0])
         .orderBy('payments.id')
         .execute();
+      const histories = await Promise.all(
+        enrollments.map((e) => enrollmentHistory(config.db, user.county_code, e.id)),
+      );
+      const actorNames = await actorDisplayNames(
+        config,
+        histories.flatMap((h) => h.map((ev) => ev.actor)),
+      );
       return {
         person: {
           id: person.id,
@@ -226,28 +281,27 @@ export async function peopleRoutes(app: App, config: AppConfig) {
           validFrom: g.valid_from,
           validTo: g.valid_to,
         })),
-        enrollments: await Promise.all(
-          enrollments.map(async (e) => ({
-            id: e.id,
-            benefitYear: e.benefit_year,
-            status: e.status,
-            statusLabel: statusLabel(e.status),
-            paysFen: e.pays_fen,
-            subsidyFen: e.subsidy_fen,
-            paidFen: e.paid_fen,
-            benefitStart: e.benefit_start,
-            benefitEnd: e.benefit_end,
-            why: e.why,
-            events: (await enrollmentHistory(config.db, user.county_code, e.id)).map((ev) => ({
-              at: ev.at,
-              actor: ev.actor,
-              event: ev.event,
-              fromStatus: ev.from_status,
-              toStatus: ev.to_status,
-              reason: ev.reason,
-            })),
+        enrollments: enrollments.map((e, i) => ({
+          id: e.id,
+          benefitYear: e.benefit_year,
+          status: e.status,
+          statusLabel: statusLabel(e.status),
+          paysFen: e.pays_fen,
+          subsidyFen: e.subsidy_fen,
+          paidFen: e.paid_fen,
+          benefitStart: e.benefit_start,
+          benefitEnd: e.benefit_end,
+          why: e.why,
+          events: (histories[i] ?? []).map((ev) => ({
+            at: ev.at,
+            actor: ev.actor,
+            actorName: ev.actor ? (actorNames.get(ev.actor) ?? ev.actor) : null,
+            event: ev.event,
+            fromStatus: ev.from_status,
+            toStatus: ev.to_status,
+            reason: ev.reason,
           })),
-        ),
+        })),
         payments: payments.map((p) => ({
           id: p.id,
           orderId: p.order_id,
@@ -455,18 +509,47 @@ export async function scopedHousehold(config: AppConfig, user: User, householdId
 }
 
 /** Each person's enrollment in the latest campaign year. */
-async function currentEnrollments(config: AppConfig, countyCode: string, personIds: number[]) {
+/** Actors that are not users: the services name them in English. */
+const SYSTEM_ACTORS: Record<string, string> = { resident: '居民自助缴费', gateway: '支付网关' };
+
+/**
+ * The names a clerk reads in a history ("蕲县村 代收员 刘会计", not "cun01"): users by their display
+ * name, the services' own actors in Chinese; anything else stays as recorded.
+ */
+async function actorDisplayNames(config: AppConfig, actors: readonly (string | null)[]) {
+  const names = new Map(Object.entries(SYSTEM_ACTORS));
+  const usernames = [...new Set(actors.filter((a): a is string => !!a && !names.has(a)))];
+  if (usernames.length === 0) return names;
+  const users = await config.db
+    .selectFrom('users')
+    .select(['username', 'display_name'])
+    .where('username', 'in', usernames)
+    .execute();
+  for (const u of users) names.set(u.username, u.display_name);
+  return names;
+}
+
+const UNPAID = ['registered', 'awaiting_payment'] as const;
+const PAID = ['paid', 'confirmed'] as const;
+
+/** The latest campaign year of the county, or null before any campaign. */
+async function latestYear(config: AppConfig, countyCode: string): Promise<number | null> {
   const year = await config.db
     .selectFrom('campaigns')
     .select((eb) => eb.fn.max('benefit_year').as('year'))
     .where('county_code', '=', countyCode)
     .executeTakeFirst();
-  if (!year?.year) return new Map();
+  return year?.year ? Number(year.year) : null;
+}
+
+async function currentEnrollments(config: AppConfig, countyCode: string, personIds: number[]) {
+  const year = await latestYear(config, countyCode);
+  if (year === null) return new Map();
   const rows = await config.db
     .selectFrom('enrollments')
     .select(['id', 'person_id', 'status', 'pays_fen'])
     .where('county_code', '=', countyCode)
-    .where('benefit_year', '=', Number(year.year))
+    .where('benefit_year', '=', year)
     .where('person_id', 'in', personIds)
     .execute();
   return new Map(rows.map((r) => [r.person_id, r]));

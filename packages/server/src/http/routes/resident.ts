@@ -21,7 +21,7 @@ import { inUnitOfWork } from '../../db/unit-of-work.ts';
 import type { App } from '../app.ts';
 import { type AppConfig, businessInstant } from '../context.ts';
 import { AppError } from '../errors.ts';
-import { statusLabel } from './people.ts';
+import { statusLabel, whyReason } from './people.ts';
 
 const Resident = z.object({
   name: z.string().trim().min(1, '请填写姓名'),
@@ -69,7 +69,7 @@ export async function residentRoutes(app: App, config: AppConfig) {
       // The same answer for an unknown number and a wrong name: the page must not confirm names.
       if (!person || person.name !== request.body.name.trim())
         throw new AppError(404, 'not_found', NOT_FOUND);
-      const { campaign } = await findCampaign(config.db, countyCode);
+      const { campaign, policy } = await findCampaign(config.db, countyCode);
       const enrollment = await config.db
         .selectFrom('enrollments')
         .selectAll()
@@ -79,6 +79,23 @@ export async function residentRoutes(app: App, config: AppConfig) {
         .executeTakeFirst();
       // The household's dues for the person already found (read once, not again by name and number).
       const checkout = await checkoutFor(ctx, { merchantKey: config.gatewayKey }, person);
+      // Each member's why and cover dates: a resident asks both for the whole household.
+      const householdEnrollments = await config.db
+        .selectFrom('people')
+        .leftJoin('enrollments', (join) =>
+          join
+            .onRef('enrollments.person_id', '=', 'people.id')
+            .on('enrollments.benefit_year', '=', campaign.benefit_year),
+        )
+        .select(['enrollments.why', 'enrollments.benefit_start', 'enrollments.benefit_end'])
+        .where('people.county_code', '=', countyCode)
+        .where((eb) =>
+          person.household_id === null
+            ? eb('people.id', '=', person.id)
+            : eb('people.household_id', '=', person.household_id),
+        )
+        .orderBy('people.id')
+        .execute();
       return {
         name: person.name,
         idNumberMasked: maskIdNumber(person.doc_number),
@@ -89,13 +106,21 @@ export async function residentRoutes(app: App, config: AppConfig) {
         benefitStart: enrollment?.benefit_start ?? null,
         benefitEnd: enrollment?.benefit_end ?? null,
         why: enrollment?.why ?? null,
-        household: checkout.members.map((m) => ({
-          name: m.name,
-          idNumberMasked: m.docNumber,
-          status: m.status,
-          statusLabel: statusLabel(m.status),
-          paysFen: m.paysFen,
-        })),
+        reason: whyReason(policy, enrollment?.why),
+        household: checkout.members.map((m, i) => {
+          // checkoutFor lists the household's people by id, as this query does.
+          const e = householdEnrollments[i];
+          return {
+            name: m.name,
+            idNumberMasked: m.docNumber,
+            status: m.status,
+            statusLabel: statusLabel(m.status),
+            paysFen: m.paysFen,
+            reason: whyReason(policy, e?.why),
+            benefitStart: e?.benefit_start ?? null,
+            benefitEnd: e?.benefit_end ?? null,
+          };
+        }),
         totalDueFen: checkout.amountFen,
         canPay: checkout.amountFen > 0,
       };
