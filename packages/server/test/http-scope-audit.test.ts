@@ -473,7 +473,7 @@ describeEachEngine('scope audit of the web API', (engine) => {
     expect((await w.call(township, 'GET', '/api/refunds')).json()).toHaveLength(1);
     expect(await counts()).toEqual(before);
   });
-  it('gives the screening list (residents by name and phone) only to roles that read people', async () => {
+  it('gives the screening and mobilisation lists (residents by name) only to roles that read people', async () => {
     const w = await open();
     for (const name of Object.keys(USERS) as UserName[]) {
       if (!can(USERS[name].role, 'reports.read')) continue;
@@ -481,11 +481,16 @@ describeEachEngine('scope audit of the web API', (engine) => {
       const catalog = (await w.call(session, 'GET', '/api/reports')).json() as { name: string }[];
       const readsPeople = can(USERS[name].role, 'people.read');
       expect([name, catalog.some((r) => r.name === 'screening')]).toEqual([name, readsPeople]);
+      expect([name, catalog.some((r) => r.name === 'mobilisation')]).toEqual([name, readsPeople]);
       expect(catalog.some((r) => r.name === 'progress')).toBe(true);
       for (const url of ['/api/reports/screening', '/api/reports/screening/xlsx']) {
         const response = await w.call(session, 'GET', url);
         // Those who may read people get the report (this policy has no screening rules: 422 says so).
         expect([name, url, response.statusCode]).toEqual([name, url, readsPeople ? 422 : 403]);
+      }
+      for (const url of ['/api/reports/mobilisation', '/api/reports/mobilisation/xlsx']) {
+        const response = await w.call(session, 'GET', url);
+        expect([name, url, response.statusCode]).toEqual([name, url, readsPeople ? 200 : 403]);
       }
     }
   });

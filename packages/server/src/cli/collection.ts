@@ -38,6 +38,8 @@ import { recordSchoolPayment } from '../collection/school.ts';
 import { openDatabase } from '../db/open.ts';
 import type { ChannelCode, Person } from '../db/schema.ts';
 import { writeXlsx } from '../files/write-xlsx.ts';
+import { mobilisationDefinition } from '../reports/mobilisation.ts';
+import { reportSheets } from '../reports/report.ts';
 import {
   actorOf,
   type CampaignOptions,
@@ -574,36 +576,12 @@ export function registerCollection(program: Command): void {
         const rows = await mobilisationList(ctx, options.village ? { villageCode: options.village } : {});
         if (options.json) return writeJson(rows);
         if (options.xlsx) {
-          const { campaign: c, policy } = await findCampaign(ctx.db, ctx.countyCode);
-          await writeXlsx(options.xlsx, [
-            {
-              name: '动员名单',
-              headerLines: [
-                `${policy.region.name} ${c.benefit_year} 年度资助对象动员名单（${ctx.today}）`,
-                `政策：${policy.title}`,
-              ],
-              columns: [
-                { header: '村（社区）', width: 16 },
-                { header: '户号', width: 12 },
-                { header: '姓名', width: 10 },
-                { header: '证件号码', width: 22 },
-                { header: '人员类别', width: 18 },
-                { header: '个人应缴（元）', width: 14, text: false },
-                { header: '资助（元）', width: 12, text: false },
-                { header: '状态', width: 10 },
-              ],
-              rows: rows.map((r) => [
-                r.villageName ?? r.villageCode ?? '',
-                r.householdNumber ?? '',
-                r.name,
-                maskIdNumber(r.docNumber),
-                r.groups,
-                Number(formatYuan(r.paysFen as Fen)),
-                Number(formatYuan(r.subsidyFen as Fen)),
-                r.status === 'not_enrolled' ? '未登记' : '待缴费',
-              ]),
-            },
-          ]);
+          // The same sheets as the report (canbao report mobilisation): a summary per village and the list.
+          const report = await mobilisationDefinition.run(ctx, {
+            regionCode: options.village ?? ctx.countyCode,
+            asOf: ctx.today,
+          });
+          await writeXlsx(options.xlsx, reportSheets(report));
         }
         writeLines([
           `动员名单：${rows.length} 人`,

@@ -2,6 +2,7 @@
  * Every report canbao has, by name. Add a report by adding its definition here.
  */
 import { fundsDefinition } from './funds.ts';
+import { mobilisationDefinition } from './mobilisation.ts';
 import { progressDefinition } from './progress.ts';
 import { rankingDefinition } from './ranking.ts';
 import type { ReportDefinition } from './report.ts';
@@ -12,6 +13,7 @@ export const REPORTS: readonly ReportDefinition[] = [
   progressDefinition,
   rankingDefinition,
   screeningDefinition,
+  mobilisationDefinition,
   subsidiesDefinition,
   fundsDefinition,
 ];

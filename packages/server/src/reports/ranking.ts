@@ -309,7 +309,7 @@ export async function rankingReport(
   const incentives = policy.incentives;
   const measure: Measure = incentives?.measure ?? 'people';
   const measureNote = incentives
-    ? `完成率按${measure === 'people' ? '参保人数占任务人数' : '已缴金额占任务金额'}计算（政策 incentives.measure，依据 ${quoteClauses(policy, incentives.measureCite)}）`
+    ? `完成率按${measure === 'people' ? '参保人数占任务人数' : '已缴金额占任务金额'}计算（依据 ${quoteClauses(policy, incentives.measureCite)}）`
     : '政策未规定奖惩（incentives），完成率按参保人数占任务人数计算';
   const previousDay = parseDate(asOf).subtract({ days: 1 }).toString();
   const stages = incentives?.stages ?? [];

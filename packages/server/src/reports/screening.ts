@@ -37,7 +37,7 @@ import type { EnrollmentStatus } from '../db/schema.ts';
 import { personFactsBatch } from '../registry/facts.ts';
 import { chunks } from '../registry/people.ts';
 import { reportMeta } from './meta.ts';
-import type { ReportDefinition, ReportTable } from './report.ts';
+import { PERSON_COLUMNS, type ReportDefinition, type ReportTable } from './report.ts';
 import { inRegion, money, statusAsOf, yuan } from './subsidies.ts';
 
 export interface ScreenedPerson {
@@ -152,7 +152,7 @@ export async function screeningReport(
   if (!s) {
     throw new CollectionError(
       'no_screening',
-      `政策 ${policy.id} 没有规定未参保排查（screening：比对的往年参保年数、重点人群），无法生成排查名单`,
+      `政策 ${policy.id} 没有规定未参保排查（应比对几个年度的参保记录、哪些人员重点标记），无法生成排查名单`,
     );
   }
   const db = ctx.db;
@@ -491,11 +491,7 @@ function screeningTables(report: ScreeningReport, policy: Pick<Policy, 'id'>, as
       name: '未参保名单',
       title: '未参保人员动员名单',
       columns: [
-        { header: '村（社区）代码', width: 14 },
-        { header: '村（社区）', width: 16 },
-        { header: '户号', width: 10 },
-        { header: '姓名', width: 10 },
-        { header: '证件号码', width: 22 },
+        ...PERSON_COLUMNS,
         { header: '性别', width: 6 },
         { header: '年龄', width: 6, text: false },
         { header: '排查来源', width: 22 },
