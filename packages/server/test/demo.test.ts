@@ -338,6 +338,10 @@ describeEachEngine('canbao demo load', (engine: Engine) => {
     const summary = JSON.parse(out) as DemoSummary;
     expect(summary).toMatchObject({ people: 60, today: '2021-10-15', countyCode: '341302' });
     expect(summary.paid).toBeGreaterThan(0);
+    // Without CANBAO_TODAY the command line runs on the demo's own date, as `canbao serve` does.
+    env.CANBAO_TODAY = '';
+    const progress = JSON.parse(await run('report', 'progress', '--json')) as { meta: { asOf: string } };
+    expect(progress.meta.asOf).toBe('2021-10-15');
     await expect(run('demo', 'load', '--people', '60')).rejects.toThrow(/已有人员或征缴数据/);
     await expect(run('demo', 'load', '--people', 'many')).rejects.toThrow(/--people 应为正整数/);
   });

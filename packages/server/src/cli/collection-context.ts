@@ -1,7 +1,7 @@
 /**
  * What the campaign commands share: opening the database, choosing the county (the --county
- * option, or the only county with a campaign) and building the service context with today's date
- * in Asia/Shanghai and the acting user (--actor, else CANBAO_ACTOR, else the OS user).
+ * option, or the only county with a campaign) and building the service context with the business
+ * date (cli/today.ts: as `canbao serve` has it) and the acting user (--actor, else CANBAO_ACTOR, else the OS user).
  */
 import { userInfo } from 'node:os';
 import { parseDate, parseYuan } from '@canbao/core';
@@ -10,7 +10,7 @@ import { campaignCounties } from '../collection/campaign.ts';
 import type { CollectionContext } from '../collection/context.ts';
 import { type DatabaseHandle, openDatabase } from '../db/open.ts';
 import { InputError } from './io.ts';
-import { nowInstant, todayInShanghai } from './today.ts';
+import { businessDay } from './today.ts';
 
 export interface CampaignOptions {
   readonly county?: string;
@@ -45,8 +45,7 @@ export async function withCollection<T>(
       db: handle.db,
       countyCode: county,
       actor: actorOf(options),
-      today: todayInShanghai(),
-      now: nowInstant(),
+      ...(await businessDay(handle.db)),
     };
     return await work(ctx, handle);
   } finally {

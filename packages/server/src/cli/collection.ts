@@ -516,7 +516,7 @@ export function registerCollection(program: Command): void {
           ]);
           return;
         }
-        const callback = new GatewaySimulator(config).pay(checkout, nowInstant());
+        const callback = new GatewaySimulator(config).pay(checkout, ctx.now);
         const result = await handleGatewayCallback(ctx, config, callback);
         if (options.json) return writeJson({ checkout: { ...checkout, token: undefined }, callback, result });
         writeLines(

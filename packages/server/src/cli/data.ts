@@ -18,7 +18,7 @@ import { IMPORT_KINDS } from '../registry/kinds/index.ts';
 import { writeTemplate } from '../registry/templates.ts';
 import { actorOf } from './collection-context.ts';
 import { InputError, writeJson, writeLines } from './io.ts';
-import { nowInstant, todayInShanghai } from './today.ts';
+import { businessDay } from './today.ts';
 
 async function withDatabase<T>(
   migrate: 'auto' | 'check' | 'none',
@@ -131,12 +131,9 @@ function reassessChanged(
   handle: DatabaseHandle,
   countyCode: string,
   result: ImportResult,
-  today: string,
+  day: { today: string; now: string },
 ): Promise<number | null> {
-  return reassessAfterGroupImport(
-    { db: handle.db, countyCode, actor: actorOf({}), today, now: nowInstant() },
-    result,
-  );
+  return reassessAfterGroupImport({ db: handle.db, countyCode, actor: actorOf({}), ...day }, result);
 }
 
 export function registerData(program: Command): void {
@@ -221,7 +218,7 @@ export function registerData(program: Command): void {
               .join('、')}`,
           );
         }
-        const today = todayInShanghai();
+        let today = '';
         const effectiveDate = dateOption(options.effective, '--effective');
         const bar =
           process.stderr.isTTY && !options.json
@@ -229,6 +226,8 @@ export function registerData(program: Command): void {
             : null;
         let reassessed: number | null = null;
         const result = await withDatabase('auto', async (handle) => {
+          const day = await businessDay(handle.db);
+          today = day.today;
           const imported = await importFile({
             handle,
             kind,
@@ -245,7 +244,7 @@ export function registerData(program: Command): void {
             },
           });
           bar?.stop();
-          reassessed = await reassessChanged(handle, options.region, imported, today);
+          reassessed = await reassessChanged(handle, options.region, imported, day);
           return imported;
         }).finally(() => bar?.stop());
         let reportPath: string | null = null;
@@ -286,9 +285,13 @@ export function registerData(program: Command): void {
     .requiredOption('--out <file>', '保存位置（.xlsx）')
     .option('--as-of <date>', '数据日期（默认今天）')
     .action(async (options: { village: string; out: string; asOf?: string }) => {
-      const asOf = dateOption(options.asOf, '--as-of') ?? todayInShanghai();
-      const result = await withDatabase('auto', (handle) =>
-        exportVillageRoster({ handle, villageCode: options.village, asOf, target: options.out }),
+      const result = await withDatabase('auto', async (handle) =>
+        exportVillageRoster({
+          handle,
+          villageCode: options.village,
+          asOf: dateOption(options.asOf, '--as-of') ?? (await businessDay(handle.db)).today,
+          target: options.out,
+        }),
       );
       writeLines([`✓ 已导出公示名单 ${result.rows} 人：${options.out}`]);
     });
@@ -300,13 +303,12 @@ export function registerData(program: Command): void {
     .requiredOption('--out <file>', '保存位置（.xlsx）')
     .option('--as-of <date>', '数据日期（默认今天）')
     .action(async (options: { region: string; village?: string; out: string; asOf?: string }) => {
-      const asOf = dateOption(options.asOf, '--as-of') ?? todayInShanghai();
-      const result = await withDatabase('auto', (handle) =>
+      const result = await withDatabase('auto', async (handle) =>
         exportRegistry({
           handle,
           countyCode: options.region,
           villageCode: options.village ?? null,
-          asOf,
+          asOf: dateOption(options.asOf, '--as-of') ?? (await businessDay(handle.db)).today,
           target: options.out,
         }),
       );

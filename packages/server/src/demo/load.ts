@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEPARTMENTS, type DepartmentCode, parseDate, Temporal } from '@canbao/core';
 import type { Kysely } from 'kysely';
+import { recordDemoToday } from '../business-date.ts';
 import { findCampaign, openCampaign } from '../collection/campaign.ts';
 import { type CollectionContext, CollectionError } from '../collection/context.ts';
 import {
@@ -263,6 +264,8 @@ async function loadInto(handle: DatabaseHandle, options: DemoOptions): Promise<D
     await files.importEcerts(households, today);
     step();
     const summary = await summarise(db, villages, policy.benefitYear);
+    // The web server and the command line run this database on the demo's date (business-date.ts).
+    await recordDemoToday(db, today);
     step();
     return {
       countyCode: DEMO_COUNTY,

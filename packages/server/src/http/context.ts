@@ -8,18 +8,14 @@ import type { Kysely } from 'kysely';
 import { type AuditActor, type AuditRecord, writeAudit } from '../access/audit.ts';
 import { can, inScope, type Permission } from '../access/roles.ts';
 import type { SessionTimeouts } from '../access/sessions.ts';
+import type { Clock } from '../business-date.ts';
 import type { CollectionContext } from '../collection/context.ts';
 import type { DialectName } from '../db/migrations/types.ts';
 import type { Database, User } from '../db/schema.ts';
 import { inUnitOfWork } from '../db/unit-of-work.ts';
 import { AppError, forbidden, notFound } from './errors.ts';
 
-export interface Clock {
-  /** Today in Asia/Shanghai, YYYY-MM-DD (a demo database keeps its own business date). */
-  today(): string;
-  /** The wall-clock instant, ISO 8601. */
-  now(): string;
-}
+export { businessInstant, type Clock } from '../business-date.ts';
 
 export interface AppConfig {
   readonly db: Kysely<Database>;
@@ -132,15 +128,4 @@ export async function change<T>(
     for (const record of records) await writeAudit(trx, actor, record, ctx.now);
     return done.result;
   });
-}
-
-/**
- * An instant on the business date: now, or noon in Shanghai when the business date is not the
- * calendar's (a demo database or a drill with CANBAO_TODAY), so that a payment made "now" falls on
- * the business date.
- */
-export function businessInstant(clock: Clock): string {
-  const now = clock.now();
-  const shanghaiDay = new Date(Date.parse(now) + 8 * 3_600_000).toISOString().slice(0, 10);
-  return shanghaiDay === clock.today() ? now : `${clock.today()}T04:00:00.000Z`;
 }

@@ -8,17 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDate, Temporal } from '@canbao/core';
-import type { Kysely } from 'kysely';
 import { createUser } from '../access/users.ts';
+import { businessClock, demoToday, fixedBusinessDate } from '../business-date.ts';
 import { campaignCounties } from '../collection/campaign.ts';
 import { type DatabaseHandle, openDatabase } from '../db/open.ts';
-import type { Database } from '../db/schema.ts';
 import { DEMO_COUNTY, type DemoSummary, loadDemoCounty } from '../demo/load.ts';
 import { type App, buildApp } from './app.ts';
-import type { Clock } from './context.ts';
 
-export const DEMO_TODAY_KEY = 'demo.today';
 /** The demo accounts' password: a demo database holds synthetic people only. */
 export const DEMO_PASSWORD = 'canbao2021';
 
@@ -83,19 +79,6 @@ export interface Running {
   close(): Promise<void>;
 }
 
-async function setting(db: Kysely<Database>, key: string): Promise<string | null> {
-  const row = await db.selectFrom('app_settings').select('value').where('key', '=', key).executeTakeFirst();
-  return row?.value ?? null;
-}
-
-/** The business clock: a fixed date (CANBAO_TODAY or the demo's), else Shanghai's today. */
-export function businessClock(fixedToday: string | null): Clock {
-  return {
-    today: () => fixedToday ?? Temporal.Now.plainDateISO('Asia/Shanghai').toString(),
-    now: () => new Date().toISOString(),
-  };
-}
-
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -140,11 +123,14 @@ export async function startServer(options: ServeOptions): Promise<Running> {
           }
         },
       });
-      await db.insertInto('app_settings').values({ key: DEMO_TODAY_KEY, value: demo.today }).execute();
-      for (const account of DEMO_ACCOUNTS) await createUser(db, { ...account, password: DEMO_PASSWORD }, now);
       options.log(
         `演示数据已载入：${demo.people} 人，${demo.households} 户，已缴费 ${demo.paid} 人（用时 ${(demo.elapsedMs / 1000).toFixed(1)} 秒）`,
       );
+    }
+    const isDemo = (await demoToday(db)) !== null;
+    if (users.length === 0 && isDemo) {
+      // A demo county (loaded just now, or by `canbao demo load`): its accounts, one password.
+      for (const account of DEMO_ACCOUNTS) await createUser(db, { ...account, password: DEMO_PASSWORD }, now);
     } else if (users.length === 0) {
       // Real data and no user yet: one administrator with a one-time password, printed once.
       const counties = await campaignCounties(db);
@@ -161,8 +147,7 @@ export async function startServer(options: ServeOptions): Promise<Running> {
         options.log(`已创建管理员账号 admin，初始密码 ${password}（请登录后在“用户管理”中修改）`);
       }
     }
-    let fixed = process.env.CANBAO_TODAY ?? (await setting(db, DEMO_TODAY_KEY));
-    if (fixed) fixed = parseDate(fixed).toString();
+    const fixed = await fixedBusinessDate(db);
     const webRoot = options.buildWeb ? await ensureWebBuilt(options.log) : join(WEB_DIR, 'dist');
     const dataDir = resolve(process.env.CANBAO_DATA ?? './data');
     const app = await buildApp({
@@ -183,7 +168,6 @@ export async function startServer(options: ServeOptions): Promise<Running> {
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     const url = `http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${port}`;
-    const isDemo = (await setting(db, DEMO_TODAY_KEY)) !== null;
     options.log('');
     options.log(`canbao 已启动：${url}`);
     options.log(
