@@ -49,7 +49,7 @@ export async function fixedBusinessDate(db: Kysely<Database>): Promise<string | 
 }
 
 /** CANBAO_TODAY, checked, or null when it is not set. */
-export function dateFromEnvironment(): string | null {
+function dateFromEnvironment(): string | null {
   const text = process.env.CANBAO_TODAY;
   if (!text) return null;
   try {

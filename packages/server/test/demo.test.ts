@@ -342,6 +342,9 @@ describeEachEngine('canbao demo load', (engine: Engine) => {
     env.CANBAO_TODAY = '';
     const progress = JSON.parse(await run('report', 'progress', '--json')) as { meta: { asOf: string } };
     expect(progress.meta.asOf).toBe('2021-10-15');
+    env.CANBAO_TODAY = '2021-13-01';
+    await expect(run('report', 'progress', '--json')).rejects.toThrow(/环境变量 CANBAO_TODAY 有误/);
+    env.CANBAO_TODAY = '2021-10-15';
     await expect(run('demo', 'load', '--people', '60')).rejects.toThrow(/已有人员或征缴数据/);
     await expect(run('demo', 'load', '--people', 'many')).rejects.toThrow(/--people 应为正整数/);
   });

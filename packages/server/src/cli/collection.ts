@@ -50,7 +50,7 @@ import {
   yuanOf,
 } from './collection-context.ts';
 import { InputError, writeJson, writeLines } from './io.ts';
-import { nowInstant } from './today.ts';
+import { businessDay } from './today.ts';
 
 const yuan = (fen: number) => `${formatYuan(fen as Fen)} 元`;
 
@@ -118,7 +118,7 @@ export function registerCollection(program: Command): void {
         ...(options.county ? { countyCode: options.county } : {}),
         policyRef: options.policy,
         actor: actorOf(options),
-        now: nowInstant(),
+        now: (await businessDay(handle.db)).now,
       });
       const c = opened.campaign;
       const verb = { opened: '已开启', unchanged: '已开启（政策文本未变）', updated: '已更新政策文本' }[
