@@ -7,7 +7,7 @@
 import { maskIdNumber } from '@canbao/core';
 import { type MobilisationRow, mobilisationList } from '../collection/mobilisation.ts';
 import { reportMeta } from './meta.ts';
-import { PERSON_COLUMNS, type ReportDefinition, type ReportTable } from './report.ts';
+import { PERSON_COLUMNS, type ReportDefinition, type ReportTable, VILLAGE_COLUMNS } from './report.ts';
 import { money, yuan } from './subsidies.ts';
 
 export interface MobilisationReport {
@@ -31,8 +31,7 @@ function mobilisationTables(report: MobilisationReport, asOf: string): ReportTab
       name: '按村汇总',
       title: '资助对象动员汇总（按村）',
       columns: [
-        { header: '村（社区）代码', width: 14 },
-        { header: '村（社区）', width: 16 },
+        ...VILLAGE_COLUMNS,
         { header: '待动员人数', width: 10, text: false },
         { header: '其中未登记', width: 10, text: false },
         { header: '个人应缴合计（元）', width: 16, text: false },

@@ -61,10 +61,15 @@ export interface ReportDefinition<T = unknown> {
   run(ctx: CollectionContext, scope: ReportScope): Promise<ReportResult<T>>;
 }
 
-/** The first columns of a list of residents: where they live and who they are (number masked). */
-export const PERSON_COLUMNS: readonly ColumnSpec[] = [
+/** The first columns of a table by village. */
+export const VILLAGE_COLUMNS: readonly ColumnSpec[] = [
   { header: '村（社区）代码', width: 14 },
   { header: '村（社区）', width: 16 },
+];
+
+/** The first columns of a list of residents: where they live and who they are (number masked). */
+export const PERSON_COLUMNS: readonly ColumnSpec[] = [
+  ...VILLAGE_COLUMNS,
   { header: '户号', width: 10 },
   { header: '姓名', width: 10 },
   { header: '证件号码', width: 22 },

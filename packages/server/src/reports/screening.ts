@@ -37,7 +37,7 @@ import type { EnrollmentStatus } from '../db/schema.ts';
 import { personFactsBatch } from '../registry/facts.ts';
 import { chunks } from '../registry/people.ts';
 import { reportMeta } from './meta.ts';
-import { PERSON_COLUMNS, type ReportDefinition, type ReportTable } from './report.ts';
+import { PERSON_COLUMNS, type ReportDefinition, type ReportTable, VILLAGE_COLUMNS } from './report.ts';
 import { inRegion, money, statusAsOf, yuan } from './subsidies.ts';
 
 export interface ScreenedPerson {
@@ -472,8 +472,7 @@ function screeningTables(report: ScreeningReport, policy: Pick<Policy, 'id'>, as
       name: '排查汇总',
       title: '未参保排查汇总（按村）',
       columns: [
-        { header: '村（社区）代码', width: 14 },
-        { header: '村（社区）', width: 16 },
+        ...VILLAGE_COLUMNS,
         { header: '未参保人数', width: 10, text: false },
         ...report.flagLabels.map((l) => ({ header: `其中${l}`, width: 12, text: false })),
         { header: '应缴合计（元）', width: 14, text: false },
