@@ -233,14 +233,20 @@ export function notEligibleMessage(person: Pick<Person, 'name'>, a: Assessment):
 
 /** The village a person is counted in: their household's village, else a village-level hukou code. */
 export async function villageOf(db: Db, person: Person): Promise<string | null> {
-  if (person.household_id !== null) {
-    const household = await db
-      .selectFrom('households')
-      .select('village_code')
-      .where('id', '=', person.household_id)
-      .executeTakeFirst();
-    if (household?.village_code) return household.village_code;
-  }
+  const household =
+    person.household_id === null
+      ? undefined
+      : await db
+          .selectFrom('households')
+          .select('village_code')
+          .where('id', '=', person.household_id)
+          .executeTakeFirst();
+  return villageFrom(person, household?.village_code);
+}
+
+/** villageOf with the household's village already read (the bulk paths read them together). */
+function villageFrom(person: Pick<Person, 'hukou_region_code'>, householdVillage: string | null | undefined) {
+  if (householdVillage) return householdVillage;
   return person.hukou_region_code && person.hukou_region_code.length === 12 ? person.hukou_region_code : null;
 }
 
@@ -675,8 +681,7 @@ async function enrollChunk(
   }
   if (accepted.length === 0) return result;
   const villageFor = (p: Person) =>
-    (p.household_id !== null ? households.get(p.household_id) : null) ||
-    (p.hukou_region_code && p.hukou_region_code.length === 12 ? p.hukou_region_code : null);
+    villageFrom(p, p.household_id === null ? null : households.get(p.household_id));
   const inserted = await trx
     .insertInto('enrollments')
     .values(
